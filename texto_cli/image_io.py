@@ -1,0 +1,684 @@
+"""Reading and writing images: PNG, JPEG and TIFF, 8 and 16 bits, atomic writes.
+
+Pixel data inside texto is ``float32`` of shape ``(H, W, C)`` with values in
+``[0, 1]``.  ``C`` is the number of channels:
+
+* 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA.
+
+Alpha policy: an alpha channel that is fully opaque everywhere is dropped on
+reading (``ImageInfo.had_alpha`` remembers it existed).  Any other alpha
+channel is kept, *straight* (not premultiplied), as one more channel that the
+synthesiser treats exactly like a colour channel; the colour stored under
+transparent pixels is kept as found in the file.  TIFF associated
+(premultiplied) alpha is converted to straight alpha.
+
+Conversions on reading: palette images become RGB (RGBA when the palette has
+transparency), bilevel images become gray, CMYK / YCbCr / Lab images become
+RGB with Pillow's plain (non colour-managed) conversion, and a PNG ``tRNS``
+colour key becomes an alpha channel.  Multi-frame files (multi-page TIFF,
+animated GIF / PNG) give their first frame.  JPEG/TIFF EXIF orientation is
+applied.  Float TIFFs are clipped to [0, 1] (NaN -> 0) and count as 16-bit.
+
+Backends: Pillow for 8-bit images, ``tifffile`` for TIFF (Pillow as a fallback
+for compressions that need the optional ``imagecodecs``), and a small built-in
+PNG codec for 16-bit PNG, which Pillow truncates to 8 bits for colour images.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import struct
+import tempfile
+import warnings
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Union
+
+import numpy as np
+
+from .errors import ImageError
+
+__all__ = [
+    "ImageInfo",
+    "SUPPORTED_EXTENSIONS",
+    "read_image",
+    "write_image",
+    "check_output_path",
+    "atomic_output",
+    "atomic_write_bytes",
+    "format_for_path",
+]
+
+PathLike = Union[str, os.PathLike]
+
+#: Output file extensions (lower case) and the format written for each.
+SUPPORTED_EXTENSIONS: dict[str, str] = {
+    ".png": "PNG",
+    ".tif": "TIFF",
+    ".tiff": "TIFF",
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+}
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_JPEG_SIGNATURE = b"\xff\xd8\xff"
+_TIFF_SIGNATURES = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What was in the file, besides the pixels.
+
+    bit_depth: 8 or 16 (bits per sample of the source; float TIFF counts as 16).
+    channels: number of channels of the returned array (1, 2, 3 or 4).
+    had_alpha: the source had an alpha channel (even if dropped as fully opaque).
+    mode: human-readable colour model of the source, e.g. ``"gray"``,
+        ``"gray+alpha"``, ``"rgb"``, ``"rgba"``, ``"palette"``, ``"cmyk"``.
+    """
+
+    bit_depth: int
+    channels: int
+    had_alpha: bool
+    mode: str
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_image(
+    source: PathLike | bytes | bytearray | memoryview, *, label: str | None = None
+) -> tuple[np.ndarray, ImageInfo]:
+    """Read an image file (path) or image bytes (e.g. stdin).
+
+    Returns ``(image, info)``: ``image`` is float32 ``(H, W, C)`` in [0, 1] with
+    C in {1, 2, 3, 4} (see the module docstring for the alpha policy).
+    Raises ImageError with a one-line message naming ``label`` (default: the
+    path, or ``<stdin>`` for bytes) on any problem.
+    """
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        label = label or "<stdin>"
+    else:
+        label = label or str(source)
+        data = _read_file_bytes(source, label)
+    if not data:
+        raise ImageError(f"{label}: empty file (0 bytes)")
+
+    if data.startswith(_PNG_SIGNATURE) and _png_bit_depth(data) == 16:
+        samples, alpha_index, mode = _read_png16(data, label)
+    elif data.startswith(_TIFF_SIGNATURES):
+        samples, alpha_index, mode = _read_tiff(data, label)
+    else:
+        samples, alpha_index, mode = _read_with_pillow(data, label)
+    return _finish(samples, alpha_index, mode, label)
+
+
+def _read_file_bytes(path: PathLike, label: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise ImageError(f"{label}: no such file") from None
+    except IsADirectoryError:
+        raise ImageError(f"{label}: is a directory, not an image file") from None
+    except PermissionError:
+        raise ImageError(f"{label}: cannot read file (permission denied)") from None
+    except OSError as e:
+        raise ImageError(f"{label}: cannot read file ({e.strerror or e})") from None
+
+
+def _kind(data: bytes) -> str:
+    if data.startswith(_PNG_SIGNATURE):
+        return "PNG"
+    if data.startswith(_JPEG_SIGNATURE):
+        return "JPEG"
+    if data.startswith(_TIFF_SIGNATURES):
+        return "TIFF"
+    return ""
+
+
+def _finish(
+    samples: np.ndarray, alpha_index: int | None, mode: str, label: str
+) -> tuple[np.ndarray, ImageInfo]:
+    """Integer/float samples (H, W, C) -> float32 in [0, 1], alpha policy, info."""
+    if samples.ndim == 2:
+        samples = samples[:, :, None]
+    if samples.ndim != 3 or samples.shape[2] not in (1, 2, 3, 4):
+        raise ImageError(f"{label}: unsupported image layout {samples.shape}")
+    if samples.shape[0] == 0 or samples.shape[1] == 0:
+        raise ImageError(f"{label}: image has no pixels")
+    dt = samples.dtype
+    if dt == np.uint8:
+        bit_depth, scale = 8, 1.0 / 255.0
+    elif dt == np.uint16:
+        bit_depth, scale = 16, 1.0 / 65535.0
+    elif dt == np.bool_:
+        bit_depth, scale = 8, 1.0
+    elif dt.kind == "f":
+        bit_depth, scale = 16, 1.0
+    else:
+        raise ImageError(f"{label}: unsupported sample type {dt} (use 8/16-bit or float)")
+
+    had_alpha = alpha_index is not None
+    if had_alpha:
+        alpha = samples[:, :, alpha_index]
+        if dt.kind == "f":
+            opaque = bool(np.all(alpha >= 1.0))
+        elif dt.kind == "u":
+            opaque = bool(np.all(alpha == np.iinfo(dt).max))
+        else:
+            opaque = bool(np.all(alpha))
+        if opaque:
+            samples = np.delete(samples, alpha_index, axis=2)
+    image = samples.astype(np.float32)
+    if dt.kind == "f":
+        image = np.clip(np.nan_to_num(image, nan=0.0, posinf=1.0, neginf=0.0), 0.0, 1.0)
+    elif scale != 1.0:
+        image *= np.float32(scale)
+    image = np.ascontiguousarray(image, dtype=np.float32)
+    return image, ImageInfo(bit_depth, int(image.shape[2]), had_alpha, mode)
+
+
+# ----------------------------------------------------------------- Pillow backend
+
+
+def _read_with_pillow(data: bytes, label: str) -> tuple[np.ndarray, int | None, str]:
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    kind = _kind(data)
+    try:
+        im = Image.open(io.BytesIO(data))
+    except UnidentifiedImageError:
+        if kind:
+            raise ImageError(f"{label}: truncated or corrupt {kind} file") from None
+        raise ImageError(f"{label}: not an image file (expected PNG, JPEG or TIFF)") from None
+    except Image.DecompressionBombError:
+        raise ImageError(f"{label}: image too large") from None
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error) as e:
+        raise ImageError(f"{label}: truncated or corrupt {kind or 'image'} file ({e})") from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            im.load()
+            im = ImageOps.exif_transpose(im)
+    except Image.DecompressionBombError:
+        raise ImageError(f"{label}: image too large") from None
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, zlib.error) as e:
+        msg = str(e).split("\n")[0]
+        raise ImageError(f"{label}: truncated or corrupt {kind or im.format or 'image'} file ({msg})") from None
+
+    m = im.mode
+    has_key = "transparency" in im.info
+    if m == "1":
+        return np.asarray(im.convert("L")), None, "bilevel"
+    if m == "L":
+        if has_key:
+            return np.asarray(im.convert("LA")), 1, "gray+alpha"
+        return np.asarray(im), None, "gray"
+    if m in ("LA", "La"):
+        return np.asarray(im.convert("LA")), 1, "gray+alpha"
+    if m in ("P", "PA"):
+        if m == "PA" or has_key:
+            return np.asarray(im.convert("RGBA")), 3, "palette+alpha"
+        return np.asarray(im.convert("RGB")), None, "palette"
+    if m in ("RGB", "RGBX"):
+        if has_key and m == "RGB":
+            return np.asarray(im.convert("RGBA")), 3, "rgba"
+        return np.asarray(im.convert("RGB")), None, "rgb"
+    if m in ("RGBA", "RGBa"):
+        return np.asarray(im.convert("RGBA")), 3, "rgba"
+    if m in ("CMYK", "YCbCr", "LAB", "HSV"):
+        return np.asarray(im.convert("RGB")), None, m.lower()
+    if m.startswith("I;16"):
+        return np.asarray(im).astype(np.uint16), None, "gray"
+    if m == "I":
+        a = np.asarray(im)
+        if a.size and (a.min() < 0 or a.max() > 65535):
+            raise ImageError(f"{label}: unsupported 32-bit integer samples")
+        return a.astype(np.uint16), None, "gray"
+    if m == "F":
+        return np.asarray(im, dtype=np.float32), None, "gray"
+    raise ImageError(f"{label}: unsupported colour mode {m!r}")
+
+
+# ---------------------------------------------------------------- TIFF backend
+
+
+def _read_tiff(data: bytes, label: str) -> tuple[np.ndarray, int | None, str]:
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(io.BytesIO(data)) as tif:
+            page = tif.pages.first
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                arr = page.asarray()
+            photometric = int(page.photometric)
+            extras = tuple(int(e) for e in page.extrasamples)
+            axes = page.axes
+            colormap = page.colormap if photometric == 3 else None
+    except Exception as e:  # tifffile raises many types; decide below
+        text = str(e)
+        if "imagecodecs" in text:
+            # A compression tifffile cannot decode alone (LZW, JPEG, PackBits): Pillow can.
+            return _read_with_pillow(data, label)
+        if isinstance(e, MemoryError):
+            raise ImageError(f"{label}: image too large") from None
+        raise ImageError(f"{label}: truncated or corrupt TIFF file ({text.splitlines()[0] if text else type(e).__name__})") from None
+
+    # Bring to (H, W, S); drop singleton axes other than Y, X, S.
+    if any(ax not in "YXS" and size != 1 for size, ax in zip(arr.shape, axes)) or not {"Y", "X"} <= set(axes):
+        raise ImageError(f"{label}: unsupported TIFF layout (axes {axes!r})")
+    arr = arr.reshape([size for size, ax in zip(arr.shape, axes) if ax in "YXS"])
+    axes = "".join(ax for ax in axes if ax in "YXS")
+    order = [axes.index(a) for a in "YX"] + ([axes.index("S")] if "S" in axes else [])
+    arr = np.transpose(arr, order)
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    if arr.dtype.kind not in "uf" and arr.dtype != np.bool_:
+        raise ImageError(f"{label}: unsupported TIFF sample type {arr.dtype}")
+    if arr.dtype.kind == "u" and arr.dtype.itemsize > 2:
+        raise ImageError(f"{label}: unsupported 32-bit integer TIFF samples")
+    if arr.dtype.kind == "f":
+        arr = arr.astype(np.float32)
+
+    n_color = {0: 1, 1: 1, 2: 3, 3: 1, 5: 4}.get(photometric)
+    if n_color is None:
+        raise ImageError(f"{label}: unsupported TIFF photometric interpretation {photometric}")
+    if arr.shape[2] < n_color:
+        raise ImageError(f"{label}: TIFF has {arr.shape[2]} samples for photometric {photometric}")
+    color, rest = arr[:, :, :n_color], arr[:, :, n_color:]
+    alpha = rest[:, :, :1] if rest.shape[2] else None  # first extra sample = alpha; others dropped
+
+    if alpha is not None and extras and extras[0] == 1:  # associated alpha -> straight
+        a = alpha.astype(np.float64)
+        amax = float(np.iinfo(arr.dtype).max) if arr.dtype.kind == "u" else 1.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c = np.where(a > 0, color.astype(np.float64) * amax / np.maximum(a, 1e-12), 0.0)
+        color = _recast(np.clip(c, 0, amax), arr.dtype)
+
+    mode = {0: "gray", 1: "gray", 2: "rgb", 3: "palette", 5: "cmyk"}[photometric]
+    if photometric == 0:  # min-is-white
+        color = ~color if arr.dtype.kind == "u" or arr.dtype == np.bool_ else 1.0 - color
+    elif photometric == 3:
+        if colormap is None:
+            raise ImageError(f"{label}: palette TIFF without a colour map")
+        cmap = np.asarray(colormap).T  # (N, 3) uint16
+        idx = np.clip(color[:, :, 0].astype(np.intp), 0, len(cmap) - 1)
+        color = cmap[idx]
+        if np.all(cmap % 257 == 0):  # libtiff convention: 8-bit value * 257
+            color = (color // 257).astype(np.uint8)
+        elif np.all(cmap % 256 == 0):  # Pillow convention: 8-bit value * 256
+            color = (color >> 8).astype(np.uint8)
+        if alpha is not None:
+            alpha = _rescale_like(alpha, color.dtype)
+    elif photometric == 5:
+        f = color.astype(np.float64)
+        f = f / (np.iinfo(arr.dtype).max if arr.dtype.kind == "u" else 1.0)
+        rgb = (1.0 - f[:, :, :3]) * (1.0 - f[:, :, 3:4])
+        color = _recast(rgb * (np.iinfo(arr.dtype).max if arr.dtype.kind == "u" else 1.0), arr.dtype)
+    if color.dtype == np.bool_:
+        color = color.astype(np.uint8) * np.uint8(255)
+        if alpha is not None:
+            alpha = alpha.astype(np.uint8) * np.uint8(255)
+    if alpha is None:
+        return np.ascontiguousarray(color), None, mode
+    alpha = alpha.astype(color.dtype) if alpha.dtype == color.dtype else _rescale_like(alpha, color.dtype)
+    return np.concatenate([color, alpha], axis=2), color.shape[2], mode + "+alpha" if mode != "rgb" else "rgba"
+
+
+def _recast(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    return np.rint(x).astype(dtype) if np.dtype(dtype).kind == "u" else x.astype(dtype)
+
+
+def _rescale_like(a: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Rescale samples ``a`` to the full range of ``dtype``."""
+    src = 1.0 if a.dtype.kind == "f" or a.dtype == np.bool_ else float(np.iinfo(a.dtype).max)
+    dst = 1.0 if np.dtype(dtype).kind == "f" else float(np.iinfo(dtype).max)
+    return _recast(a.astype(np.float64) * (dst / src), dtype)
+
+
+# ------------------------------------------------------- built-in 16-bit PNG codec
+
+_PNG_CHANNELS = {0: 1, 2: 3, 4: 2, 6: 4}  # colour type -> samples per pixel
+_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+
+
+def _png_bit_depth(data: bytes) -> int:
+    if len(data) >= 29 and data[12:16] == b"IHDR":
+        return data[24]
+    return 0
+
+
+def _read_png16(data: bytes, label: str) -> tuple[np.ndarray, int | None, str]:
+    """Decode a 16-bit PNG (colour types 0, 2, 4, 6, any filter, Adam7)."""
+    pos, idat, ihdr, trns, ended = 8, [], None, None, False
+    n = len(data)
+    while pos < n:
+        if pos + 12 > n:
+            break
+        length, ctype = struct.unpack(">I4s", data[pos : pos + 8])
+        end = pos + 12 + length
+        if end > n:
+            break
+        body = data[pos + 8 : end - 4]
+        (crc,) = struct.unpack(">I", data[end - 4 : end])
+        if zlib.crc32(ctype + body) & 0xFFFFFFFF != crc:
+            raise ImageError(f"{label}: corrupt PNG file (bad checksum in {ctype.decode('latin-1')!r} chunk)")
+        if ctype == b"IHDR":
+            ihdr = struct.unpack(">IIBBBBB", body[:13])
+        elif ctype == b"IDAT":
+            idat.append(body)
+        elif ctype == b"tRNS":
+            trns = body
+        elif ctype == b"IEND":
+            ended = True
+            break
+        pos = end
+    if ihdr is None:
+        raise ImageError(f"{label}: truncated or corrupt PNG file (no header)")
+    width, height, depth, colour, _, _, interlace = ihdr
+    if colour not in _PNG_CHANNELS or depth != 16:
+        raise ImageError(f"{label}: corrupt PNG file (invalid colour type {colour} for 16 bits)")
+    if width == 0 or height == 0:
+        raise ImageError(f"{label}: image has no pixels")
+    if width * height > 2**28:
+        raise ImageError(f"{label}: image too large")
+    try:
+        raw = zlib.decompress(b"".join(idat))
+    except zlib.error:
+        raise ImageError(f"{label}: truncated or corrupt PNG file (bad image data)") from None
+    if not ended:
+        raise ImageError(f"{label}: truncated PNG file (no end chunk)")
+
+    channels = _PNG_CHANNELS[colour]
+    bpp = 2 * channels
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    out = np.empty((height, width, channels), dtype=np.uint16)
+    passes = _ADAM7 if interlace else ((0, 0, 1, 1),)
+    offset = 0
+    for x0, y0, dx, dy in passes:
+        pw, ph = (width - x0 + dx - 1) // dx, (height - y0 + dy - 1) // dy
+        if pw <= 0 or ph <= 0:
+            continue
+        rowbytes = pw * bpp
+        size = ph * (rowbytes + 1)
+        if offset + size > buf.size:
+            raise ImageError(f"{label}: truncated PNG file (missing image data)")
+        rows = np.empty((ph, rowbytes), dtype=np.uint8)
+        bad = _unfilter(buf[offset : offset + size], ph, rowbytes, bpp, rows)
+        if bad >= 0:
+            raise ImageError(f"{label}: corrupt PNG file (bad filter type in row {bad})")
+        out[y0::dy, x0::dx] = rows.view(">u2").reshape(ph, pw, channels)
+        offset += size
+
+    alpha_index = {4: 1, 6: 3}.get(colour)
+    mode = {0: "gray", 2: "rgb", 4: "gray+alpha", 6: "rgba"}[colour]
+    if trns is not None and colour in (0, 2) and len(trns) >= 2 * channels:
+        key = np.array(struct.unpack(f">{channels}H", trns[: 2 * channels]), dtype=np.uint16)
+        alpha = np.where(np.all(out == key, axis=2), 0, 65535).astype(np.uint16)
+        out = np.concatenate([out, alpha[:, :, None]], axis=2)
+        alpha_index, mode = channels, mode + "+alpha" if colour == 0 else "rgba"
+    return out, alpha_index, mode
+
+
+def _unfilter_py(data, height, rowbytes, bpp, out):  # pragma: no cover - compiled by numba
+    """Undo PNG row filters. data: uint8 (height*(rowbytes+1),); out: uint8 (height, rowbytes).
+
+    Returns -1 on success, else the index of the first row with an invalid filter type.
+    """
+    for y in range(height):
+        base = y * (rowbytes + 1)
+        ft = data[base]
+        if ft > 4:
+            return y
+        for i in range(rowbytes):
+            x = np.int32(data[base + 1 + i])
+            a = np.int32(out[y, i - bpp]) if i >= bpp else np.int32(0)
+            b = np.int32(out[y - 1, i]) if y > 0 else np.int32(0)
+            if ft == 0:
+                v = x
+            elif ft == 1:
+                v = x + a
+            elif ft == 2:
+                v = x + b
+            elif ft == 3:
+                v = x + (a + b) // 2
+            else:
+                c = np.int32(out[y - 1, i - bpp]) if (y > 0 and i >= bpp) else np.int32(0)
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                if pa <= pb and pa <= pc:
+                    v = x + a
+                elif pb <= pc:
+                    v = x + b
+                else:
+                    v = x + c
+            out[y, i] = v & 255
+    return -1
+
+
+_UNFILTER_JIT = None
+
+
+def _unfilter(data: np.ndarray, height: int, rowbytes: int, bpp: int, out: np.ndarray) -> int:
+    global _UNFILTER_JIT
+    if _UNFILTER_JIT is None:
+        import numba
+
+        _UNFILTER_JIT = numba.njit(cache=True, nogil=True)(_unfilter_py)
+    return int(_UNFILTER_JIT(data, height, rowbytes, bpp, out))
+
+
+def _png_chunk(ctype: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + ctype + body + struct.pack(">I", zlib.crc32(ctype + body) & 0xFFFFFFFF)
+
+
+def _filter_rows(raw: np.ndarray, bpp: int) -> np.ndarray:
+    """PNG-filter uint8 rows (H, R): per row, the filter with least sum |signed bytes|."""
+    x = raw.astype(np.int16)
+    a = np.zeros_like(x)
+    a[:, bpp:] = x[:, :-bpp]
+    b = np.zeros_like(x)
+    b[1:] = x[:-1]
+    c = np.zeros_like(x)
+    c[1:, bpp:] = x[:-1, :-bpp]
+    p = a + b - c
+    pa, pb, pc = np.abs(p - a), np.abs(p - b), np.abs(p - c)
+    paeth = np.where((pa <= pb) & (pa <= pc), a, np.where(pb <= pc, b, c))
+    del p, pa, pb, pc
+    best = x.astype(np.uint8)
+    best_score = np.abs(best.view(np.int8).astype(np.int32)).sum(axis=1)
+    kind = np.zeros(x.shape[0], dtype=np.uint8)
+    for ft, pred in ((1, a), (2, b), (3, (a + b) >> 1), (4, paeth)):
+        cand = (x - pred).astype(np.uint8)  # wraps modulo 256
+        score = np.abs(cand.view(np.int8).astype(np.int32)).sum(axis=1)
+        better = score < best_score
+        best[better], best_score[better], kind[better] = cand[better], score[better], ft
+    return np.concatenate([kind[:, None], best], axis=1)
+
+
+def _encode_png(arr: np.ndarray) -> bytes:
+    """Encode uint8 or uint16 (H, W, C), C in 1..4, as a PNG file (bytes)."""
+    h, w, c = arr.shape
+    depth = 16 if arr.dtype == np.uint16 else 8
+    colour = {1: 0, 2: 4, 3: 2, 4: 6}[c]
+    big = arr.astype(">u2" if depth == 16 else np.uint8)
+    raw = np.ascontiguousarray(big).view(np.uint8).reshape(h, w * c * depth // 8)
+    filtered = _filter_rows(raw, c * depth // 8)
+    ihdr = struct.pack(">IIBBBBB", w, h, depth, colour, 0, 0, 0)
+    return b"".join(
+        [
+            _PNG_SIGNATURE,
+            _png_chunk(b"IHDR", ihdr),
+            _png_chunk(b"IDAT", zlib.compress(filtered.tobytes(), 6)),
+            _png_chunk(b"IEND", b""),
+        ]
+    )
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def format_for_path(path: PathLike) -> str:
+    """``"PNG"``, ``"TIFF"`` or ``"JPEG"`` from the extension; ImageError otherwise."""
+    ext = Path(path).suffix.lower()
+    try:
+        return SUPPORTED_EXTENSIONS[ext]
+    except KeyError:
+        names = ", ".join(SUPPORTED_EXTENSIONS)
+        what = f"extension {ext!r}" if ext else "no extension"
+        raise ImageError(f"{path}: unsupported output format ({what}); use one of {names}") from None
+
+
+def check_output_path(path: PathLike) -> None:
+    """Validate an output image path before any work is done.
+
+    Checks the extension (see SUPPORTED_EXTENSIONS), that ``path`` is not a
+    directory, and that its directory exists and is writable.  Raises ImageError.
+    """
+    format_for_path(path)
+    _check_writable_target(path)
+
+
+def _check_writable_target(path: PathLike) -> None:
+    p = Path(path)
+    if p.is_dir():
+        raise ImageError(f"{path}: is a directory")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.exists():
+        raise ImageError(f"{path}: directory {str(parent)!r} does not exist")
+    if not parent.is_dir():
+        raise ImageError(f"{path}: {str(parent)!r} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ImageError(f"{path}: directory {str(parent)!r} is not writable")
+
+
+def _default_file_mode(existing: Path) -> int:
+    try:
+        return stat.S_IMODE(existing.stat().st_mode)
+    except OSError:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+@contextmanager
+def atomic_output(path: PathLike) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; move it onto ``path`` on success.
+
+    The temporary file (hidden, same directory, so ``os.replace`` is atomic) is
+    removed if the block raises (including KeyboardInterrupt); an existing file
+    at ``path`` is then left untouched.  The final file gets the permissions of
+    the file it replaces, or the usual ``0o666 & ~umask``.
+    """
+    target = Path(path)
+    _check_writable_target(target)
+    parent = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=parent, prefix=f".{target.name}.", suffix=".part")
+    except OSError as e:
+        raise ImageError(f"{path}: cannot create file ({e.strerror or e})") from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.chmod(tmp, _default_file_mode(target))
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
+
+
+def atomic_write_bytes(path: PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (see atomic_output)."""
+    with atomic_output(path) as tmp:
+        with open(tmp, "wb") as f:
+            f.write(data)
+
+
+def _quantise(image: np.ndarray, bit_depth: int) -> np.ndarray:
+    """float (H, W[, C]) in [0, 1] -> uint8/uint16 (H, W, C), clipped and rounded."""
+    if bit_depth not in (8, 16):
+        raise ImageError(f"bit depth must be 8 or 16, not {bit_depth}")
+    a = np.asarray(image)
+    if a.ndim == 2:
+        a = a[:, :, None]
+    if a.ndim != 3 or a.shape[2] not in (1, 2, 3, 4) or a.shape[0] == 0 or a.shape[1] == 0:
+        raise ImageError(f"cannot write an image of shape {np.shape(image)}; expected (H, W, C) with C in 1..4")
+    if a.dtype.kind not in "fiub":
+        raise ImageError(f"cannot write image samples of type {a.dtype}")
+    if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
+        raise ImageError("cannot write an image with NaN or infinite values")
+    top = 255 if bit_depth == 8 else 65535
+    q = np.rint(np.clip(a.astype(np.float32), 0.0, 1.0) * np.float32(top))
+    return q.astype(np.uint8 if bit_depth == 8 else np.uint16)
+
+
+def write_image(dest: PathLike | BinaryIO, image: np.ndarray, bit_depth: int = 8) -> None:
+    """Write float ``image`` (H, W, C) or (H, W), values in [0, 1], C in 1..4.
+
+    ``dest`` is a path (format from the extension: .png, .tif/.tiff, .jpg/.jpeg;
+    written atomically, see atomic_output) or a binary file object (PNG is
+    written, e.g. to ``sys.stdout.buffer``).  ``bit_depth`` is 8 or 16; JPEG is
+    always 8-bit and cannot hold alpha, so 16-bit becomes 8-bit and an alpha
+    channel is dropped for JPEG.  Values are clipped to [0, 1] and rounded.
+    Raises ImageError.
+    """
+    if not isinstance(dest, (str, os.PathLike)):
+        dest.write(_encode_png(_quantise(image, bit_depth)))
+        if hasattr(dest, "flush"):
+            dest.flush()
+        return
+
+    fmt = format_for_path(dest)
+    if fmt == "JPEG":
+        bit_depth = 8
+    arr = _quantise(image, bit_depth)
+    if fmt == "JPEG" and arr.shape[2] in (2, 4):
+        arr = arr[:, :, :-1]
+    with atomic_output(dest) as tmp:
+        try:
+            _encode_to(tmp, arr, fmt)
+        except ImageError:
+            raise
+        except OSError as e:
+            raise ImageError(f"{dest}: cannot write file ({e.strerror or e})") from None
+
+
+def _encode_to(path: Path, arr: np.ndarray, fmt: str) -> None:
+    c = arr.shape[2]
+    if fmt == "PNG":
+        if arr.dtype == np.uint16:
+            path.write_bytes(_encode_png(arr))
+            return
+        from PIL import Image
+
+        Image.fromarray(arr[:, :, 0] if c == 1 else arr).save(path, format="PNG")
+    elif fmt == "JPEG":
+        from PIL import Image
+
+        im = Image.fromarray(arr[:, :, 0] if c == 1 else arr)
+        im.save(path, format="JPEG", quality=95, subsampling=0)
+    else:
+        import tifffile
+
+        kwargs: dict = {"photometric": "minisblack" if c <= 2 else "rgb", "planarconfig": "contig"}
+        if c in (2, 4):
+            kwargs["extrasamples"] = ["unassalpha"]
+        tifffile.imwrite(
+            path, arr[:, :, 0] if c == 1 else arr, compression="zlib", predictor=True, **kwargs
+        )

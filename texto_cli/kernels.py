@@ -1,0 +1,132 @@
+"""numba kernels: every per-sample and per-pixel loop of texto lives here.
+
+The public API (``sdot``, ``synthesis``...) prepares contiguous float32 arrays and
+calls these kernels; nothing here knows about files, options or images beyond
+plain arrays.
+
+Target tree layout shared by the SDOT kernels (see ``hierarchy.TargetTree``):
+nodes are numbered breadth first, node 0 is the root, the children of node ``p``
+are the contiguous nodes ``first[p] : first[p] + count[p]`` and leaves have
+``count == 0``. Scores are ``|y|^2 - 2<x, y> - v``, i.e. the power distance
+minus the constant ``|x|^2``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+ETA = 3.0
+
+
+@njit(cache=True, fastmath=True, inline="always")
+def _best_child(x, p, centers, sqnorm, first, count, weights):
+    """Index of the child of ``p`` minimising ``|y|^2 - 2<x,y> - w``; and that score."""
+    start = first[p]
+    best = start
+    best_score = np.inf
+    d = x.shape[0]
+    for c in range(start, start + count[p]):
+        dot = np.float32(0.0)
+        y = centers[c]
+        for k in range(d):
+            dot += x[k] * y[k]
+        score = sqnorm[c] - 2.0 * dot - weights[c]
+        if score < best_score:
+            best_score = score
+            best = c
+    return best, best_score
+
+
+@njit(cache=True, fastmath=True)
+def asgd_train(samples, centers, sqnorm, first, count, rel_mass, step, v_iter, v_avg, visits):
+    """Run multi-layer averaged SGD on a batch of samples, in place.
+
+    samples: (n, D) float32. centers: (N, D) float32, sqnorm: (N,) float32.
+    rel_mass: (N,) float64, a node's mass divided by its parent's.
+    step: (N,) float64, the constant C of the group whose parent is the node.
+    v_iter, v_avg: (N,) float64 current and averaged weights; visits: (N,) int64
+    visit counts of each group (indexed by parent). Samples are taken in order:
+    the descent uses the current iterate ``v_iter``, as ASGD prescribes.
+    """
+    for i in range(samples.shape[0]):
+        x = samples[i]
+        p = 0
+        while count[p] > 0:
+            best, _ = _best_child(x, p, centers, sqnorm, first, count, v_iter)
+            visits[p] += 1
+            k = visits[p]
+            gamma = step[p] / math.sqrt(k)
+            inv_k = (1.0 + ETA) / (k + ETA)
+            start = first[p]
+            for c in range(start, start + count[p]):
+                v_iter[c] += gamma * rel_mass[c]
+            v_iter[best] -= gamma
+            for c in range(start, start + count[p]):
+                v_avg[c] += (v_iter[c] - v_avg[c]) * inv_k
+            p = best
+
+
+@njit(cache=True, fastmath=True, parallel=True)
+def assign_leaves(points, centers, sqnorm, first, count, weights, out):
+    """Descend the tree for every row of ``points`` (n, D) float32; write leaf node ids to ``out`` (n,) int64."""
+    for i in prange(points.shape[0]):
+        p = 0
+        while count[p] > 0:
+            p, _ = _best_child(points[i], p, centers, sqnorm, first, count, weights)
+        out[i] = p
+
+
+@njit(cache=True, fastmath=True, parallel=True)
+def group_dual_terms(points, centers, sqnorm, first, count, weights, out_min, out_leaf):
+    """Like ``assign_leaves`` but also returns, per point, the sum over the visited
+    groups of the minimal power distance ``min_c |x - y_c|^2 - w_c`` (float64)."""
+    for i in prange(points.shape[0]):
+        x = points[i]
+        xx = 0.0
+        for k in range(x.shape[0]):
+            xx += x[k] * x[k]
+        p = 0
+        total = 0.0
+        while count[p] > 0:
+            p, score = _best_child(x, p, centers, sqnorm, first, count, weights)
+            total += score + xx
+        out_min[i] = total
+        out_leaf[i] = p
+
+
+@njit(cache=True, fastmath=True, parallel=True)
+def nearest_gaps(points, centers, sqnorm, first, count, depth, gaps, groups):
+    """Nearest-child descent (zero weights) recording, per point and level, the gap
+    between the second-best and the best squared distance, and the group visited.
+
+    gaps: (n, depth) float64, groups: (n, depth) int64 (parent node ids).
+    Groups with a single child record a gap of -1.
+    """
+    for i in prange(points.shape[0]):
+        x = points[i]
+        p = 0
+        level = 0
+        while count[p] > 0 and level < depth:
+            start = first[p]
+            b1 = np.inf
+            b2 = np.inf
+            best = start
+            for c in range(start, start + count[p]):
+                dot = np.float32(0.0)
+                y = centers[c]
+                for k in range(x.shape[0]):
+                    dot += x[k] * y[k]
+                s = sqnorm[c] - 2.0 * dot
+                if s < b1:
+                    b2 = b1
+                    b1 = s
+                    best = c
+                elif s < b2:
+                    b2 = s
+            gaps[i, level] = b2 - b1 if count[p] > 1 else -1.0
+            groups[i, level] = p
+            p = best
+            level += 1
