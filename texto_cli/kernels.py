@@ -18,8 +18,6 @@ import math
 import numpy as np
 from numba import njit, prange
 
-ETA = 3.0
-
 
 @njit(cache=True, fastmath=True, inline="always")
 def _best_child(x, p, centers, sqnorm, first, count, weights):
@@ -41,14 +39,16 @@ def _best_child(x, p, centers, sqnorm, first, count, weights):
 
 
 @njit(cache=True, fastmath=True)
-def asgd_train(samples, centers, sqnorm, first, count, rel_mass, step, v_iter, v_avg, visits):
+def asgd_train(samples, centers, sqnorm, first, count, rel_mass, step, eta, v_iter, v_avg, visits):
     """Run multi-layer averaged SGD on a batch of samples, in place.
 
     samples: (n, D) float32. centers: (N, D) float32, sqnorm: (N,) float32.
     rel_mass: (N,) float64, a node's mass divided by its parent's.
     step: (N,) float64, the constant C of the group whose parent is the node.
     v_iter, v_avg: (N,) float64 current and averaged weights; visits: (N,) int64
-    visit counts of each group (indexed by parent). Samples are taken in order:
+    visit counts of each group (indexed by parent). eta: averaging weight, the
+    average moves by (1 + eta) / (n + eta) towards the iterate (0: plain 1/n).
+    Samples are taken in order:
     the descent uses the current iterate ``v_iter``, as ASGD prescribes.
     """
     for i in range(samples.shape[0]):
@@ -59,7 +59,7 @@ def asgd_train(samples, centers, sqnorm, first, count, rel_mass, step, v_iter, v
             visits[p] += 1
             k = visits[p]
             gamma = step[p] / math.sqrt(k)
-            inv_k = (1.0 + ETA) / (k + ETA)
+            inv_k = (1.0 + eta) / (k + eta)
             start = first[p]
             for c in range(start, start + count[p]):
                 v_iter[c] += gamma * rel_mass[c]
