@@ -167,3 +167,48 @@ def build_tree(targets: np.ndarray, masses: np.ndarray, layers: int, clusters: i
     mass /= mass[0]
     sqnorm = np.einsum("ij,ij->i", centers, centers).astype(np.float32)
     return TargetTree(centers, sqnorm, mass, first, count, parent, target)
+
+
+def tree_from_parents(parent: np.ndarray, target: np.ndarray, leaf_centers: np.ndarray,
+                      leaf_masses: np.ndarray | None = None) -> TargetTree:
+    """Rebuild a TargetTree from its stored shape (as saved in model files).
+
+    parent: (N,) int, breadth-first (parent[0] = -1, parents non-decreasing and
+    smaller than the node). target: (N,) int, target index of each leaf, -1 for
+    internal nodes. leaf_centers: (J, D) targets; leaf_masses: (J,) (default uniform).
+    Raises ValueError if the arrays do not describe such a tree over all J targets.
+    """
+    parent = np.asarray(parent, dtype=np.int64)
+    target = np.asarray(target, dtype=np.int64)
+    J = len(leaf_centers)
+    n = len(parent)
+    if parent.ndim != 1 or target.shape != parent.shape or n < 2:
+        raise ValueError("tree arrays have inconsistent shapes")
+    if parent[0] != -1 or (parent[1:] < 0).any() or (parent[1:] >= np.arange(1, n)).any() \
+            or (np.diff(parent[1:]) < 0).any():
+        raise ValueError("tree parents are not a breadth-first tree")
+    count = np.bincount(parent[1:], minlength=n).astype(np.int64)
+    is_leaf = count == 0
+    if (target[is_leaf] < 0).any() or (target[~is_leaf] != -1).any():
+        raise ValueError("tree leaves and targets do not match")
+    if not np.array_equal(np.sort(target[is_leaf]), np.arange(J)):
+        raise ValueError("tree leaves are not a permutation of the targets")
+    first = np.zeros(n, dtype=np.int64)
+    kids = np.flatnonzero(count)
+    first[kids] = np.searchsorted(parent[1:], kids) + 1
+    masses = np.full(J, 1.0 / J) if leaf_masses is None else np.asarray(leaf_masses, np.float64)
+    D = leaf_centers.shape[1]
+    mass = np.zeros(n)
+    sums = np.zeros((n, D))
+    leaves = np.flatnonzero(is_leaf)
+    mass[leaves] = masses[target[leaves]]
+    sums[leaves] = leaf_centers[target[leaves]] * mass[leaves, None]
+    for node in range(n - 1, 0, -1):  # children have larger ids than their parent
+        mass[parent[node]] += mass[node]
+        sums[parent[node]] += sums[node]
+    centers = np.where(mass[:, None] > 0, sums / np.maximum(mass, 1e-300)[:, None], 0.0)
+    centers[leaves] = leaf_centers[target[leaves]]
+    centers[0] = 0.0  # the root's centre is never used
+    centers = centers.astype(np.float32)
+    sqnorm = np.einsum("ij,ij->i", centers, centers).astype(np.float32)
+    return TargetTree(centers, sqnorm, mass / mass[0], first, count, parent, target)

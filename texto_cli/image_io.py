@@ -16,12 +16,18 @@ Conversions on reading: palette images become RGB (RGBA when the palette has
 transparency), bilevel images become gray, CMYK / YCbCr / Lab images become
 RGB with Pillow's plain (non colour-managed) conversion, and a PNG ``tRNS``
 colour key becomes an alpha channel.  Multi-frame files (multi-page TIFF,
-animated GIF / PNG) give their first frame.  JPEG/TIFF EXIF orientation is
-applied.  Float TIFFs are clipped to [0, 1] (NaN -> 0) and count as 16-bit.
+animated GIF / PNG) give their first frame.  EXIF orientation is applied to
+images read by Pillow (JPEG...).  Float TIFFs are clipped to [0, 1] (NaN -> 0)
+and count as 16-bit.  No colour management: ICC profiles and gamma chunks are
+ignored, sample values are used as stored.  Other formats Pillow reads (BMP,
+GIF, WebP...) are accepted too.
 
-Backends: Pillow for 8-bit images, ``tifffile`` for TIFF (Pillow as a fallback
-for compressions that need the optional ``imagecodecs``), and a small built-in
+Backends: Pillow for 8-bit images, ``tifffile`` for TIFF, and a small built-in
 PNG codec for 16-bit PNG, which Pillow truncates to 8 bits for colour images.
+TIFFs whose compression tifffile cannot decode without the optional
+``imagecodecs`` package (LZW, JPEG, PackBits) are read by Pillow instead; a
+16-bit colour TIFF read that way keeps only 8 bits (``bit_depth`` says 8).
+TIFFs are written zlib-compressed, which tifffile reads without extras.
 """
 
 from __future__ import annotations

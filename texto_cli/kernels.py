@@ -130,3 +130,91 @@ def nearest_gaps(points, centers, sqnorm, first, count, depth, gaps, groups):
             groups[i, level] = p
             p = best
             level += 1
+
+
+# ---------------------------------------------------------------------------
+# Patches. A w x w patch of an (H, W, C) image at (i, j) is the vector of
+# image[i + a, j + b, c] in (a, b, c) row-major order, length D = w * w * C.
+# With ``periodic`` the indices wrap around the image borders.
+
+
+@njit(cache=True, inline="always")
+def _load_patch(image, i, j, w, periodic, x):
+    H, W, C = image.shape
+    k = 0
+    for a in range(w):
+        r = i + a
+        if periodic and r >= H:
+            r -= H
+        for b in range(w):
+            c = j + b
+            if periodic and c >= W:
+                c -= W
+            for ch in range(C):
+                x[k] = image[r, c, ch]
+                k += 1
+
+
+@njit(cache=True, parallel=True)
+def gather_patches(image, rows, cols, w, periodic, out):
+    """Patches of ``image`` (H, W, C) float32 at (rows[n], cols[n]) into out (n, w*w*C) float32."""
+    for n in prange(rows.shape[0]):
+        _load_patch(image, rows[n], cols[n], w, periodic, out[n])
+
+
+@njit(cache=True, fastmath=True, parallel=True)
+def assign_image_patches(image, w, periodic, centers, sqnorm, first, count, weights, target, out):
+    """Transport every w x w patch of ``image`` (H, W, C) float32: out[i, j] (int32) is
+    the target index of the patch at (i, j), found by descending the tree with
+    ``weights`` (float32). out has shape (H, W) if periodic, else (H-w+1, W-w+1).
+    The patch matrix is never built: one patch buffer per row."""
+    C = image.shape[2]
+    for i in prange(out.shape[0]):
+        x = np.empty(w * w * C, dtype=np.float32)
+        for j in range(out.shape[1]):
+            _load_patch(image, i, j, w, periodic, x)
+            p = 0
+            while count[p] > 0:
+                p, _ = _best_child(x, p, centers, sqnorm, first, count, weights)
+            out[i, j] = target[p]
+
+
+@njit(cache=True, fastmath=True, parallel=True)
+def aggregate_patches(source, positions, index, w, factor, periodic, out):
+    """Average transported patches back into an image.
+
+    The patch at (i, j) of ``index`` (Hp, Wp) int32 is the (f w) x (f w) block of
+    ``source`` (h, w', C) float32 at f * positions[index[i, j]] (positions: (J, 2)
+    int32 rows/cols), placed at f * (i, j) of ``out`` (Ho, Wo, C) float32, and each
+    pixel of out is the mean of the blocks covering it. f = ``factor``: 1 rebuilds
+    the image at the same scale, 2 is the exemplar-based upsampling to the next
+    finer scale. Non-periodic: Ho = f (Hp + w - 1); periodic: Ho = f Hp, blocks wrap.
+    Each output row is owned by one thread: results do not depend on thread count.
+    """
+    Ho, Wo, C = out.shape
+    Hp, Wp = index.shape
+    fw = factor * w
+    for r in prange(Ho):
+        acc = np.zeros((Wo, C), dtype=np.float32)
+        cnt = np.zeros(Wo, dtype=np.float32)
+        for a in range(r % factor, fw, factor):
+            i = (r - a) // factor
+            if periodic:
+                i %= Hp
+            elif i < 0 or i >= Hp:
+                continue
+            for j in range(Wp):
+                t = index[i, j]
+                sr = factor * positions[t, 0] + a
+                sc = factor * positions[t, 1]
+                c = factor * j
+                for b in range(fw):
+                    if c >= Wo:
+                        c -= Wo
+                    for ch in range(C):
+                        acc[c, ch] += source[sr, sc + b, ch]
+                    cnt[c] += 1.0
+                    c += 1
+        for c in range(Wo):
+            for ch in range(C):
+                out[r, c, ch] = acc[c, ch] / cnt[c]

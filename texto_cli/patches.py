@@ -1,0 +1,64 @@
+"""Patches of images: extraction, transport of every patch, and averaging back.
+
+A w x w patch of an (H, W, C) float32 image is a vector of length
+D = w * w * C in (row, column, channel) order. ``periodic`` images wrap
+around their borders (tileable synthesis); otherwise only patches that fit
+inside the image are used.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import kernels
+from .sdot import SemiDiscreteOT
+
+
+def _image(image: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(image, dtype=np.float32)
+
+
+def grid_shape(shape: tuple[int, int], w: int, periodic: bool = False) -> tuple[int, int]:
+    """(rows, cols) of patch positions in an image of (H, W) pixels."""
+    if periodic:
+        return shape[0], shape[1]
+    return shape[0] - w + 1, shape[1] - w + 1
+
+
+def extract(image: np.ndarray, rows: np.ndarray, cols: np.ndarray, w: int,
+            periodic: bool = False) -> np.ndarray:
+    """(n, w*w*C) float32 patches of (H, W, C) ``image`` with top-left corners (rows, cols)."""
+    image = _image(image)
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    cols = np.ascontiguousarray(cols, dtype=np.int64)
+    out = np.empty((len(rows), w * w * image.shape[2]), dtype=np.float32)
+    kernels.gather_patches(image, rows, cols, w, periodic, out)
+    return out
+
+
+def transport(image: np.ndarray, w: int, ot: SemiDiscreteOT, periodic: bool = False) -> np.ndarray:
+    """(Hp, Wp) int32 target index of every w x w patch of (H, W, C) ``image`` under ``ot``."""
+    image = _image(image)
+    t = ot.tree
+    out = np.empty(grid_shape(image.shape[:2], w, periodic), dtype=np.int32)
+    kernels.assign_image_patches(image, w, periodic, t.centers, t.sqnorm, t.first, t.count,
+                                 ot.weights.astype(np.float32), t.target.astype(np.int32), out)
+    return out
+
+
+def aggregate(source: np.ndarray, positions: np.ndarray, index: np.ndarray, w: int,
+              factor: int = 1, periodic: bool = False) -> np.ndarray:
+    """Average the source patches chosen by ``index`` into an image (see kernels.aggregate_patches).
+
+    source: (h, w', C) float32 exemplar at the output's scale (factor 1) or at
+    the next finer scale (factor 2); positions: (J, 2) int top-left corners of
+    the targets at the coarse scale; index: (Hp, Wp) int32 from ``transport``.
+    Returns (factor * (Hp + w - 1), factor * (Wp + w - 1), C) float32, or
+    (factor * Hp, factor * Wp, C) if periodic.
+    """
+    Hp, Wp = index.shape
+    extra = 0 if periodic else w - 1
+    out = np.empty((factor * (Hp + extra), factor * (Wp + extra), source.shape[2]), dtype=np.float32)
+    kernels.aggregate_patches(_image(source), np.ascontiguousarray(positions, dtype=np.int32),
+                              np.ascontiguousarray(index, dtype=np.int32), w, factor, periodic, out)
+    return out
