@@ -1,0 +1,130 @@
+"""Fit configuration: the model's hyper-parameters, presets, and their validation."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Sequence
+
+from .errors import UsageError
+
+
+@dataclass(frozen=True)
+class ScaleConfig:
+    """One transport stage: patch side (pixels), number of targets J, SDOT layers,
+    top-layer clusters and ASGD samples."""
+
+    patch: int
+    targets: int
+    layers: int
+    clusters: int
+    iters: int
+
+
+@dataclass(frozen=True)
+class FitConfig:
+    """Hyper-parameters of a texture model.
+
+    Per-scale tuples are ordered coarse to fine and have ``scales`` entries.
+    ``detail`` adds the seed's last transport of small patches at the finest
+    scale (``detail_patch`` x ``detail_patch`` patches, ``detail_targets`` targets).
+    ``step`` multiplies the SDOT default step rule (None = 1).
+    """
+
+    scales: int = 4
+    patch: int = 7
+    targets: tuple[int, ...] = (1000, 2000, 4000, 16000)
+    layers: int = 2
+    clusters: tuple[int, ...] = (10, 10, 20, 40)
+    iters: int = 500_000
+    step: float | None = None
+    detail: bool = True
+    detail_patch: int = 3
+    detail_targets: int = 4000
+    detail_clusters: int = 20
+    seed: int = 0
+
+    def stages(self) -> list[ScaleConfig]:
+        """The transport stages, coarse to fine, then the detail pass if enabled."""
+        out = [ScaleConfig(self.patch, self.targets[s], self.layers, self.clusters[s], self.iters)
+               for s in range(self.scales)]
+        if self.detail:
+            out.append(ScaleConfig(self.detail_patch, self.detail_targets, self.layers,
+                                   self.detail_clusters, self.iters))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["targets"], d["clusters"] = list(self.targets), list(self.clusters)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "FitConfig":
+        d = dict(d)
+        d["targets"], d["clusters"] = tuple(d["targets"]), tuple(d["clusters"])
+        return validated(cls(**d))
+
+
+PRESETS: dict[str, FitConfig] = {
+    # The seed's best configuration: 7x7 patches, 2-layer maps, 3x3 detail pass.
+    "default": FitConfig(),
+    # The reference code's configuration: 3x3 patches, J <= 1000, 1 layer, 1e5 steps.
+    "fast": FitConfig(patch=3, targets=(1000, 1000, 1000, 1000), layers=1, clusters=(1, 1, 1, 1),
+                      iters=100_000, detail=False),
+}
+
+
+def _per_scale(values: Sequence[int], scales: int, name: str) -> tuple[int, ...]:
+    """Fit a coarse-to-fine list to ``scales`` entries: one value is broadcast; a
+    preset's list keeps its finest entries, repeating its coarsest if too short."""
+    values = tuple(int(v) for v in values)
+    if len(values) == 1:
+        return values * scales
+    if len(values) >= scales:
+        return values[len(values) - scales:]
+    return (values[0],) * (scales - len(values)) + values
+
+
+def make_config(preset: str = "default", scales: int | None = None,
+                targets: Sequence[int] | None = None, clusters: Sequence[int] | None = None,
+                **overrides: Any) -> FitConfig:
+    """A validated FitConfig: the preset, with the given options overriding it.
+
+    ``targets``/``clusters`` given by the user must have one entry or one per scale.
+    """
+    if preset not in PRESETS:
+        raise UsageError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    base = PRESETS[preset]
+    S = base.scales if scales is None else int(scales)
+    if S < 1:
+        raise UsageError(f"--scales must be at least 1, not {S}")
+    for name, given in (("targets", targets), ("clusters", clusters)):
+        if given is not None and len(given) not in (1, S):
+            raise UsageError(f"--{name} needs 1 or {S} comma-separated values (one per scale, "
+                             f"coarse to fine), got {len(given)}")
+    cfg = replace(base, scales=S,
+                  targets=_per_scale(targets if targets is not None else base.targets, S, "targets"),
+                  clusters=_per_scale(clusters if clusters is not None else base.clusters, S,
+                                      "clusters"),
+                  **{k: v for k, v in overrides.items() if v is not None})
+    return validated(cfg)
+
+
+def validated(cfg: FitConfig) -> FitConfig:
+    """Return ``cfg`` if every value is in range, else raise UsageError naming the option."""
+    def need(ok: bool, msg: str) -> None:
+        if not ok:
+            raise UsageError(msg)
+
+    need(1 <= cfg.scales <= 12, f"--scales must be between 1 and 12, not {cfg.scales}")
+    need(len(cfg.targets) == cfg.scales and len(cfg.clusters) == cfg.scales,
+         "targets and clusters need one value per scale")
+    need(1 <= cfg.patch <= 31, f"--patch must be between 1 and 31 pixels, not {cfg.patch}")
+    need(all(2 <= j <= 1_000_000 for j in cfg.targets), "--targets values must be between 2 and 1e6")
+    need(all(1 <= k for k in cfg.clusters), "--clusters values must be at least 1")
+    need(1 <= cfg.layers <= 8, f"--layers must be between 1 and 8, not {cfg.layers}")
+    need(1 <= cfg.iters <= 10 ** 10, f"--iters must be between 1 and 1e10, not {cfg.iters}")
+    need(cfg.step is None or cfg.step > 0, "--step must be positive")
+    need(1 <= cfg.detail_patch <= 31 and cfg.detail_targets >= 2 and cfg.detail_clusters >= 1,
+         "invalid detail pass settings")
+    need(0 <= cfg.seed < 2 ** 63, "--seed must be a nonnegative integer")
+    return cfg

@@ -1,0 +1,117 @@
+"""Fitting a texture model to an exemplar, stage by stage from coarse to fine.
+
+Stage k transports the patches of the synthesis *before* stage k. Its source
+measure mu_k is sampled exactly: fresh random syntheses are run through the
+already-fitted stages 0..k-1 and all their patches are served in random order.
+The targets are J_k patches of the exemplar at that scale, at positions drawn
+uniformly without replacement (all positions if there are fewer than J_k).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Callable
+
+import numpy as np
+
+from . import sdot
+from .config import FitConfig
+from .errors import UsageError
+from .model import Model, Stage
+from .patches import extract, grid_shape
+from .pyramid import build_pyramid, min_size_for
+from .synthesis import run
+
+#: progress(stage, n_stages, samples_done, samples_total)
+Progress = Callable[[int, int, int, int], None]
+
+
+class PatchSampler:
+    """sample(n, rng) -> (n, D) float32 patches of fresh syntheses stopped before ``stage``.
+
+    Each synthesis is periodic (no border effects: every patch is an interior
+    patch) on a coarse grid of ``coarse_shape``; its patches are shuffled and
+    served until used up, then a new synthesis is made.
+    """
+
+    def __init__(self, model: Model, stage: int, coarse_shape: tuple[int, int], patch: int):
+        self.model, self.stage, self.coarse_shape, self.patch = model, stage, coarse_shape, patch
+        self.pool = np.empty((0, 0), dtype=np.float32)
+        self.used = 0
+
+    def _refill(self, rng: np.random.Generator) -> None:
+        image = run(self.model, self.coarse_shape, rng, stop=self.stage, periodic=True)
+        H, W = image.shape[:2]
+        order = rng.permutation(H * W)
+        self.pool = extract(image, order // W, order % W, self.patch, periodic=True)
+        self.used = 0
+
+    def __call__(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        parts, need = [], n
+        while need > 0:
+            if self.used == len(self.pool):
+                self._refill(rng)
+            take = min(need, len(self.pool) - self.used)
+            parts.append(self.pool[self.used:self.used + take])
+            self.used += take
+            need -= take
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def check_exemplar(shape: tuple[int, ...], config: FitConfig) -> None:
+    """Raise UsageError if an exemplar of ``shape`` (H, W[, C]) is too small for ``config``."""
+    need = min_size_for(config.scales, config.patch)
+    if min(shape[:2]) < need:
+        from .pyramid import max_scales_for
+
+        most = max_scales_for(min(shape[:2]), config.patch)
+        hint = f"; with {config.patch}x{config.patch} patches it allows at most {most} scale(s)" \
+            if most >= 1 else ""
+        raise UsageError(f"exemplar is {shape[1]}x{shape[0]} pixels, {config.scales} scales of "
+                         f"{config.patch}x{config.patch} patches need at least {need}x{need}{hint}")
+
+
+def fit(image: np.ndarray, config: FitConfig, exemplar_info: dict | None = None,
+        progress: Progress | None = None) -> Model:
+    """Fit a model to ``image`` (H, W, C) float32 in [0, 1] with ``config``.
+
+    exemplar_info: facts stored in the model (bit_depth, mode...). The same
+    image, config and seed give identical model arrays.
+    """
+    image = np.ascontiguousarray(image, dtype=np.float32)
+    if image.ndim == 2:
+        image = image[:, :, None]
+    check_exemplar(image.shape, config)
+    started = time.perf_counter()
+    pyramid = build_pyramid(image, config.scales)
+    info = {"height": image.shape[0], "width": image.shape[1], "channels": image.shape[2],
+            "bit_depth": 8, "mode": "unknown"}
+    info.update(exemplar_info or {})
+    model = Model(config, info, pyramid, stages=[])
+    rng = np.random.default_rng(config.seed)
+    coarse = pyramid[-1].shape[:2]
+    stages = config.stages()
+    for k, sc in enumerate(stages):
+        t0 = time.perf_counter()
+        scale = config.scales - 1 - k if k < config.scales else 0
+        level = pyramid[scale]
+        Hp, Wp = grid_shape(level.shape[:2], sc.patch)
+        J = min(sc.targets, Hp * Wp)
+        flat = np.sort(rng.choice(Hp * Wp, size=J, replace=False))
+        positions = np.stack([flat // Wp, flat % Wp], axis=1).astype(np.int32)
+        targets = extract(level, positions[:, 0], positions[:, 1], sc.patch)
+        sampler = PatchSampler(model, k, coarse, sc.patch)
+        report = (lambda done, total, k=k: progress(k, len(stages), done, total)) \
+            if progress else None
+        ot = sdot.fit(sampler, targets, layers=sc.layers, clusters=sc.clusters, iters=sc.iters,
+                      step=config.step, seed=int(rng.integers(2 ** 63)),
+                      monitor_samples=min(10 * J, 100_000), progress=report)
+        n_eval = min(100 * J, 2_000_000)
+        diag = ot.diagnostics(sampler(n_eval, rng))
+        diag["noise_floor"] = math.sqrt(2 * J / (math.pi * n_eval))
+        diag["seconds"] = time.perf_counter() - t0
+        diag["train_seconds"] = ot.seconds
+        model.stages.append(Stage(scale, sc, positions, ot, diag))
+    model.fit_seconds = time.perf_counter() - started
+    return model

@@ -1,0 +1,100 @@
+"""Synthesis: from a model and a seed to a new image, coarse to fine.
+
+At the coarsest scale the image starts as the ADSN Gaussian field of the
+exemplar. At every scale, each w x w patch is sent through the scale's SDOT
+map to an exemplar patch at position p; going one scale finer, that patch is
+replaced by the 2w x 2w exemplar patch at 2p of the finer level and the
+overlapping blocks are averaged. At the finest scale the transported patches
+are averaged at their own size, then the optional detail stage transports the
+small patches of that image once more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .adsn import adsn_field
+from .errors import UsageError
+from .patches import aggregate, transport
+
+
+@dataclass
+class ScaleImages:
+    """Images recorded during a synthesis, for inspection: per stage, the image
+    before transport and the transported image (patch averages at that scale)."""
+
+    before: list[np.ndarray] = field(default_factory=list)
+    after: list[np.ndarray] = field(default_factory=list)
+
+
+def grid_size(model, size: tuple[int, int]) -> tuple[int, int]:
+    """(rows, cols) of the working grid at the coarsest scale for an output of
+    ``size`` = (width, height): the output is synthesised on a grid of
+    2^(S-1) times that, then cropped."""
+    f = 2 ** (model.config.scales - 1)
+    width, height = size
+    return -(-height // f), -(-width // f)
+
+
+def run(model, coarse_shape: tuple[int, int], rng: np.random.Generator, stop: int | None = None,
+        periodic: bool = False, record: ScaleImages | None = None,
+        progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """Run the stages of ``model`` on a fresh ADSN field of ``coarse_shape``.
+
+    stop: if given, return the image *before* stage ``stop`` (the source of
+    that stage's transport; used to sample patches when fitting it); stages
+    from ``stop`` on need not be fitted. Otherwise return the final image,
+    of shape 2^(S-1) * coarse_shape. record: collects per-stage images.
+    progress(done, total) is called after each stage.
+    """
+    stages = model.stages
+    n_stages = len(stages) if stop is None else stop
+    coarsest = model.pyramid[model.config.scales - 1]
+    tileable_grid = periodic or (coarse_shape[0] >= coarsest.shape[0]
+                                 and coarse_shape[1] >= coarsest.shape[1])
+    x = adsn_field(coarsest, coarse_shape, rng, periodic=tileable_grid)
+    for k in range(n_stages):
+        st = stages[k]
+        w = st.config.patch
+        index = transport(x, w, st.ot, periodic)
+        same_scale = aggregate(model.pyramid[st.scale], st.positions, index, w, 1, periodic) \
+            if (st.scale == 0 or record is not None) else None
+        if record is not None:
+            record.before.append(x)
+            record.after.append(same_scale)
+        if st.scale > 0:
+            x = aggregate(model.pyramid[st.scale - 1], st.positions, index, w, 2, periodic)
+        else:
+            x = same_scale
+        if progress is not None:
+            progress(k + 1, n_stages)
+    return x
+
+
+def synthesize(model, size: tuple[int, int], seed: int = 0, tileable: bool = False,
+               record: ScaleImages | None = None,
+               progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """A new (H, W, C) float32 image in [0, 1] of ``size`` = (width, height) pixels.
+
+    The same model, size and seed give the same bytes. ``tileable``: periodic
+    field and wrap-around patches at every scale, so the result tiles seamlessly;
+    then width and height must be multiples of 2^(S-1).
+    """
+    width, height = size
+    if width < 1 or height < 1:
+        raise UsageError(f"size must be positive, got {width}x{height}")
+    f = 2 ** (model.config.scales - 1)
+    if tileable and (width % f or height % f):
+        raise UsageError(f"a tileable output needs width and height that are multiples of {f} "
+                         f"(2^(scales-1)); got {width}x{height}")
+    coarse = grid_size(model, size)
+    min_side = max(st.config.patch for st in model.stages)
+    if min(coarse) < min_side:
+        raise UsageError(f"size {width}x{height} is too small for this model: "
+                         f"at least {min_side * f}x{min_side * f} pixels")
+    rng = np.random.default_rng(seed)
+    image = run(model, coarse, rng, periodic=tileable, record=record, progress=progress)
+    return np.clip(image[:height, :width], 0.0, 1.0)
