@@ -67,6 +67,7 @@ class Model:
     pyramid: list[np.ndarray]
     stages: list[Stage]
     fit_seconds: float = 0.0
+    written_by: str = ""
 
     @property
     def bit_depth(self) -> int:
@@ -210,6 +211,7 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
         exemplar = dict(header["exemplar"])
         stage_dicts = list(header["stages"])
         fit_seconds = float(header.get("fit_seconds", 0.0))
+        written_by = str(header.get("texto_version", ""))
     except ModelError:
         raise
     except (ValueError, KeyError, TypeError, TextoError) as e:
@@ -265,7 +267,7 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
                             layers=layers, iters=sc.iters,
                             trace=[TracePoint(int(a), float(b), float(c)) for a, b, c in trace])
         stages.append(Stage(scale, sc, np.ascontiguousarray(pos), ot, diag))
-    return Model(config, exemplar, pyramid, stages, fit_seconds)
+    return Model(config, exemplar, pyramid, stages, fit_seconds, written_by)
 
 
 def _depth(parent: np.ndarray) -> np.ndarray:

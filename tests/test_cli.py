@@ -1,0 +1,119 @@
+"""The texto command, through click's CliRunner and a real process."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from texto_cli.cli import main
+from texto_cli.image_io import read_image, write_image
+
+FAST_FIT = ["--scales", "2", "--patch", "5", "--targets", "100,200", "--clusters", "4,6",
+            "--iters", "5000", "--no-detail"]
+
+
+@pytest.fixture()
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture(scope="module")
+def exemplar_png(exemplar, tmp_path_factory):
+    path = tmp_path_factory.mktemp("ex") / "cobbles_crop.png"
+    write_image(path, exemplar)
+    return path
+
+
+def test_fit_inspect_synthesize(runner, exemplar_png, tmp_path):
+    model = tmp_path / "m.npz"
+    r = runner.invoke(main, ["fit", str(exemplar_png), "-o", str(model), *FAST_FIT])
+    assert r.exit_code == 0, r.output
+    assert model.exists()
+    assert "mass error" in r.stderr and "wrote" in r.stderr
+
+    r = runner.invoke(main, ["inspect", str(model)])
+    assert r.exit_code == 0, r.output
+    assert "scale 1" in r.stdout and "scale 0" in r.stdout and "mass err" in r.stdout
+
+    r = runner.invoke(main, ["inspect", str(model), "--json"])
+    info = json.loads(r.stdout)
+    assert info["scales"] == 2 and [s["targets"] for s in info["stages"]] == [100, 200]
+    assert all(0 <= s["mass_l1"] < 1 for s in info["stages"])
+
+    out = tmp_path / "out.png"
+    r = runner.invoke(main, ["synthesize", str(model), "--size", "70x50", "-o", str(out), "--seed", "4"])
+    assert r.exit_code == 0, r.output
+    image, info = read_image(out)
+    assert image.shape == (50, 70, 3) and info.bit_depth == 8
+
+
+def test_synthesize_default_name_and_count(runner, small_model_file, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = runner.invoke(main, ["synthesize", str(small_model_file), "--size", "48x40", "--seed", "2"])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "small_48x40_s2.png").exists()
+    r = runner.invoke(main, ["synthesize", str(small_model_file), "--size", "48x40", "--count", "3",
+                             "-o", "var.png"])
+    assert r.exit_code == 0, r.output
+    files = sorted(p.name for p in tmp_path.glob("var_*.png"))
+    assert files == ["var_1.png", "var_2.png", "var_3.png"]
+    images = [read_image(tmp_path / f)[0] for f in files]
+    assert not np.array_equal(images[0], images[1])
+
+
+def test_same_seed_same_bytes(runner, small_model_file, tmp_path):
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    for p in (a, b):
+        r = runner.invoke(main, ["synthesize", str(small_model_file), "--size", "64x64", "-o", str(p)])
+        assert r.exit_code == 0
+    assert a.read_bytes() == b.read_bytes()
+
+
+@pytest.mark.parametrize("args,code,message", [
+    (["synthesize", "MODEL", "--size", "0x0"], 2, "--size"),
+    (["synthesize", "MODEL", "--size", "abc"], 2, "--size"),
+    (["synthesize", "MODEL", "--size", "-5x10"], 2, "--size"),
+    (["synthesize", "MODEL", "--size", "900000x900000"], 2, "memory"),
+    (["synthesize", "MODEL", "--size", "64x64", "-o", "out.xyz"], 1, "unsupported output format"),
+    (["synthesize", "MODEL", "--size", "64x64", "-o", "no/such/dir/out.png"], 1, "does not exist"),
+    (["synthesize", "missing.npz", "--size", "64x64"], 1, "no such model"),
+    (["fit", "missing.png", "-o", "m.npz"], 1, "missing.png"),
+    (["fit", "EXEMPLAR", "-o", "m.npz", "--scales", "0"], 2, "--scales"),
+    (["fit", "EXEMPLAR", "-o", "m.npz", "--scales", "9"], 2, "at least"),
+    (["fit", "EXEMPLAR", "-o", "m.txt"], 2, ".npz"),
+    (["fit", "EXEMPLAR", "-o", "m.npz", "--targets", "1,2,3"], 2, "--targets"),
+    (["synthesize", "MODEL", "--size", "64x64", "--bogus"], 2, "--bogus"),
+])
+def test_errors_are_one_line_with_exit_code(runner, small_model_file, exemplar_png, tmp_path,
+                                            monkeypatch, args, code, message):
+    monkeypatch.chdir(tmp_path)
+    args = [str(small_model_file) if a == "MODEL" else str(exemplar_png) if a == "EXEMPLAR" else a
+            for a in args]
+    r = runner.invoke(main, args)
+    assert r.exit_code == code, r.output
+    assert message in r.stderr
+    assert "Traceback" not in r.output
+    if r.exit_code != 2 or "--bogus" not in args:
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not list(tmp_path.glob("*.png")) and not list(tmp_path.glob("*.npz"))
+
+
+def test_real_process_writes_png_to_stdout(small_model_file):
+    r = subprocess.run([sys.executable, "-m", "texto_cli", "synthesize", str(small_model_file),
+                        "--size", "40x32", "-o", "-", "--quiet"], capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == b""
+    image, _ = read_image(r.stdout)
+    assert image.shape == (32, 40, 3)
+
+
+def test_real_process_bad_model_exit_code(tmp_path):
+    bad = tmp_path / "bad.npz"
+    bad.write_text("not a model")
+    r = subprocess.run([sys.executable, "-m", "texto_cli", "inspect", str(bad)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+    assert r.stderr.strip() == f"texto: error: {bad}: not a texto model (.npz) file"

@@ -1,0 +1,114 @@
+"""Fit, synthesis and the model file, on a small model."""
+
+import json
+
+import numpy as np
+import pytest
+
+from texto_cli import metrics
+from texto_cli.adsn import adsn_field
+from texto_cli.errors import ModelError, UsageError
+from texto_cli.fit import fit
+from texto_cli.model import Model, load, to_arrays
+
+
+def test_model_has_every_stage_with_small_mass_error(small_model):
+    cfg = small_model.config
+    assert [st.scale for st in small_model.stages] == [1, 0, 0]
+    assert [st.config.patch for st in small_model.stages] == [5, 5, 3]
+    for st in small_model.stages:
+        d = st.diagnostics
+        # well below the error of an untrained map, within a few sampling floors
+        assert d["mass_l1"] < 3 * d["noise_floor"] + 0.15, d
+        assert d["empty_share"] < 0.02
+        assert len(st.ot.trace) >= 3
+    assert cfg.layers == 2 and small_model.stages[-1].ot.layers == 2
+
+
+def test_synthesis_shape_range_and_determinism(small_model):
+    a = small_model.synthesize((101, 67), seed=3)
+    assert a.shape == (67, 101, 3) and a.dtype == np.float32
+    assert 0.0 <= a.min() and a.max() <= 1.0
+    np.testing.assert_array_equal(a, small_model.synthesize((101, 67), seed=3))
+    assert not np.array_equal(a, small_model.synthesize((101, 67), seed=4))
+
+
+def test_synthesis_is_made_of_exemplar_patches_not_copies(small_model, exemplar):
+    out = small_model.synthesize((128, 128), seed=1)
+    field = np.clip(adsn_field(exemplar, (128, 128), np.random.default_rng(1)), 0, 1)
+    tiled = metrics.tile_exemplar(exemplar, (128, 128))
+    d_out = metrics.nearest_patch_distance(exemplar, out, n_samples=1500)
+    d_adsn = metrics.nearest_patch_distance(exemplar, field, n_samples=1500)
+    assert d_out < 0.85 * d_adsn  # sharper than the Gaussian field: exemplar-like patches
+    assert metrics.copy_coherence(exemplar, out, n_samples=1500) < \
+        0.8 * metrics.copy_coherence(exemplar, tiled, n_samples=1500)
+
+
+def test_too_small_size_is_refused(small_model):
+    with pytest.raises(UsageError, match="too small"):
+        small_model.synthesize((6, 6))
+
+
+def test_save_load_round_trip(small_model, small_model_file):
+    loaded = Model.load(small_model_file)
+    a, b = to_arrays(small_model), to_arrays(loaded)
+    assert a.keys() == b.keys()
+    for k in a:
+        if k != "header":
+            np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+    assert json.loads(str(a["header"])) == json.loads(str(b["header"]))
+    np.testing.assert_array_equal(small_model.synthesize((64, 48), seed=2),
+                                  loaded.synthesize((64, 48), seed=2))
+
+
+def test_fit_is_deterministic(exemplar, make_small_config):
+    cfg = make_small_config(scales=1, targets=[200], clusters=[5], iters=3000, detail=False, seed=7)
+    a, b = to_arrays(fit(exemplar, cfg)), to_arrays(fit(exemplar, cfg))
+    for k in a:
+        if k not in ("header",) and not k.endswith("trace"):
+            np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
+
+def test_exemplar_too_small_names_the_minimum(exemplar, make_small_config):
+    with pytest.raises(UsageError, match="at least 20x20"):
+        fit(exemplar[:15, :15], make_small_config())
+
+
+def _rewrite(path, tmp_path, **changes):
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays.update(changes)
+    for k, v in list(arrays.items()):
+        if v is None:
+            del arrays[k]
+    out = tmp_path / "changed.npz"
+    np.savez(out, **arrays)
+    return out
+
+
+@pytest.mark.parametrize("change,message", [
+    (dict(version=np.array(99)), "newer texto"),
+    (dict(version=np.array(0)), "no longer supported"),
+    (dict(format=np.array("something-else")), "foreign"),
+    (dict(stage0_positions=None), "missing"),
+    (dict(stage0_weights=np.full(3, np.nan, np.float32)), "weights"),
+    (dict(stage1_positions=np.full((400, 2), 10_000, np.int32)), "outside"),
+    (dict(stage0_parent=np.zeros(10, np.int32)), "stage 0"),
+    (dict(pyramid_1=np.zeros((5, 5, 3), np.float32)), "pyramid"),
+    (dict(header=np.array("{not json")), "header"),
+])
+def test_bad_model_files_are_refused(small_model_file, tmp_path, change, message):
+    with pytest.raises(ModelError, match=message):
+        load(_rewrite(small_model_file, tmp_path, **change))
+
+
+def test_non_model_files_are_refused(small_model_file, tmp_path):
+    (tmp_path / "empty.npz").write_bytes(b"")
+    (tmp_path / "text.npz").write_text("hello")
+    (tmp_path / "cut.npz").write_bytes(small_model_file.read_bytes()[:5000])
+    np.savez(tmp_path / "foreign.npz", a=np.arange(3))
+    for name, message in [("empty.npz", "empty"), ("text.npz", "not a texto model"),
+                          ("cut.npz", "corrupt or truncated"), ("foreign.npz", "foreign"),
+                          ("missing.npz", "no such")]:
+        with pytest.raises(ModelError, match=message):
+            load(tmp_path / name)

@@ -1,0 +1,64 @@
+"""Patch kernels against plain numpy loops."""
+
+import numpy as np
+import pytest
+
+from texto_cli import patches, sdot
+
+
+def naive_aggregate(source, positions, index, w, f, periodic, out_shape):
+    acc = np.zeros(out_shape)
+    cnt = np.zeros(out_shape[:2] + (1,))
+    H, W = out_shape[:2]
+    for i in range(index.shape[0]):
+        for j in range(index.shape[1]):
+            p = f * positions[index[i, j]]
+            rows = (f * i + np.arange(f * w)) % H if periodic else f * i + np.arange(f * w)
+            cols = (f * j + np.arange(f * w)) % W if periodic else f * j + np.arange(f * w)
+            acc[np.ix_(rows, cols)] += source[p[0]:p[0] + f * w, p[1]:p[1] + f * w]
+            cnt[np.ix_(rows, cols)] += 1
+    return acc / cnt
+
+
+@pytest.fixture(scope="module")
+def setup():
+    rng = np.random.default_rng(0)
+    ex = rng.random((48, 48, 3)).astype(np.float32)
+    fine = rng.random((96, 96, 3)).astype(np.float32)
+    w = 4
+    pos = np.stack([rng.integers(0, 45, 120), rng.integers(0, 45, 120)], 1).astype(np.int32)
+    targets = patches.extract(ex, pos[:, 0], pos[:, 1], w)
+    img = rng.random((23, 31, 3)).astype(np.float32)
+    ot = sdot.fit(lambda n, r: r.random((n, targets.shape[1])), targets, layers=2, clusters=6,
+                  iters=5000, monitor=lambda o: 0.0)
+    return ex, fine, w, pos, targets, img, ot
+
+
+def test_extract_is_row_col_channel_order(setup):
+    ex, _, w, pos, targets, _, _ = setup
+    for t in (0, 17, 119):
+        r, c = pos[t]
+        np.testing.assert_array_equal(targets[t], ex[r:r + w, c:c + w].reshape(-1))
+
+
+@pytest.mark.parametrize("periodic", [False, True])
+def test_transport_matches_assign(setup, periodic):
+    _, _, w, _, _, img, ot = setup
+    index = patches.transport(img, w, ot, periodic)
+    H, W = img.shape[:2]
+    assert index.shape == ((H, W) if periodic else (H - w + 1, W - w + 1))
+    rows, cols = np.divmod(np.arange(index.size), index.shape[1])
+    vectors = patches.extract(img, rows, cols, w, periodic)
+    np.testing.assert_array_equal(index.reshape(-1), ot.assign(vectors))
+
+
+@pytest.mark.parametrize("factor,periodic", [(1, False), (2, False), (1, True), (2, True)])
+def test_aggregate_matches_naive(setup, factor, periodic):
+    ex, fine, w, pos, _, img, ot = setup
+    index = patches.transport(img, w, ot, periodic)
+    source = ex if factor == 1 else fine
+    out = patches.aggregate(source, pos, index, w, factor, periodic)
+    ref = naive_aggregate(source, pos, index, w, factor, periodic, out.shape)
+    extra = 0 if periodic else w - 1
+    assert out.shape == (factor * (index.shape[0] + extra), factor * (index.shape[1] + extra), 3)
+    np.testing.assert_allclose(out, ref, atol=1e-5)

@@ -1,0 +1,327 @@
+"""The ``texto`` command: a thin click shell over the library.
+
+Exit status: 0 success, 1 a failure (bad file, bad model, write error),
+2 a usage error (bad option value), 130 interrupted. Errors are one line on
+stderr; ``--debug`` (or TEXTO_DEBUG=1) shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+EPILOG_FIT = """\b
+Examples:
+  texto fit wall.png -o wall.npz
+  texto fit wall.png -o wall.npz --preset fast
+  texto fit wall.png -o wall.npz --targets 500,1000,2000,8000 --iters 200000
+  cat wall.png | texto fit - -o wall.npz
+  texto fit a.png b.png c.png -O models/
+"""
+
+EPILOG_SYNTH = """\b
+Examples:
+  texto synthesize wall.npz --size 1280x768 -o wall_big.png
+  texto synthesize wall.npz --size 512x512 --count 4 -o variant.png
+  texto synthesize wall.npz --size 1024x1024 -o - | display
+"""
+
+EPILOG_INSPECT = """\b
+Examples:
+  texto inspect wall.npz
+  texto inspect wall.npz --json | jq .stages
+"""
+
+
+def _debug() -> bool:
+    return os.environ.get("TEXTO_DEBUG", "") not in ("", "0")
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"texto: error: {message}", err=True)
+    sys.exit(code)
+
+
+class TextoGroup(click.Group):
+    """Turns library errors into one-line messages and exit codes."""
+
+    def invoke(self, ctx: click.Context):
+        from .errors import TextoError, UsageError
+
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            if _debug():
+                raise
+            _fail("interrupted", 130)
+        except UsageError as e:
+            if _debug():
+                raise
+            _fail(str(e), 2)
+        except TextoError as e:
+            if _debug():
+                raise
+            _fail(str(e), 1)
+        except MemoryError:
+            if _debug():
+                raise
+            _fail("out of memory; try a smaller --size", 1)
+        except OSError as e:
+            if _debug():
+                raise
+            _fail(f"{e.filename or ''}: {e.strerror or e}".lstrip(": "), 1)
+
+
+@click.group(cls=TextoGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="texto")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks on errors.")
+def main(debug: bool) -> None:
+    """texto: exemplar-based texture synthesis by multi-layer semi-discrete optimal transport.
+
+    \b
+    texto fit EXEMPLAR -o MODEL.npz          learn a texture model
+    texto synthesize MODEL.npz --size WxH    make new images of the texture
+    texto inspect MODEL.npz                  show what a model holds
+    """
+    if debug:
+        os.environ["TEXTO_DEBUG"] = "1"
+
+
+def _int_list(ctx, param, value: str | None) -> list[int] | None:
+    if value is None:
+        return None
+    try:
+        values = [int(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter(f"expected comma-separated integers, got {value!r}") from None
+    if not values:
+        raise click.BadParameter("expected at least one integer")
+    return values
+
+
+def _reporter(quiet: bool):
+    from .console import Reporter
+
+    return Reporter(quiet)
+
+
+def _announce_compilation(rep) -> None:
+    from . import kernels_cached
+
+    if not kernels_cached():
+        rep.info("compiling kernels (first run only, about a minute) ...")
+
+
+@main.command(epilog=EPILOG_FIT)
+@click.argument("exemplars", nargs=-1, required=True, metavar="EXEMPLAR...")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Model file to write (.npz).")
+@click.option("-O", "--output-dir", type=click.Path(file_okay=False),
+              help="Folder for the models of several exemplars (NAME.npz each).")
+@click.option("--preset", type=click.Choice(["default", "fast"]), default="default", show_default=True,
+              help="default: the seed's best model (7x7 patches, 2 layers, detail pass); "
+                   "fast: the reference code's (3x3, J<=1000, 1 layer).")
+@click.option("--scales", type=int, help="Number of scales.  [default: 4]")
+@click.option("--patch", type=int, help="Patch side in pixels.  [default: 7; fast: 3]")
+@click.option("--targets", callback=_int_list,
+              help="Exemplar patches J per scale, coarse to fine.  [default: 1000,2000,4000,16000]")
+@click.option("--layers", type=int, help="SDOT layers.  [default: 2; fast: 1]")
+@click.option("--clusters", callback=_int_list,
+              help="Top-layer clusters per scale, coarse to fine.  [default: 10,10,20,40]")
+@click.option("--iters", type=int, help="ASGD samples per scale.  [default: 500000; fast: 100000]")
+@click.option("--step", type=float, help="Multiplier of the default ASGD step rule.  [default: 1]")
+@click.option("--detail/--no-detail", default=None,
+              help="Extra 3x3 transport at the finest scale.  [default: on; fast: off]")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
+def fit(exemplars, output, output_dir, preset, scales, patch, targets, layers, clusters, iters, step,
+        detail, seed, quiet):
+    """Learn a texture model from EXEMPLAR (PNG, JPEG or TIFF; - reads stdin)."""
+    from .errors import UsageError
+
+    if (output is None) == (output_dir is None):
+        raise UsageError("give either -o MODEL.npz (one exemplar) or -O FOLDER (any number)")
+    if output is not None and len(exemplars) != 1:
+        raise UsageError(f"-o takes one exemplar, got {len(exemplars)}; use -O FOLDER for several")
+    from .config import make_config
+
+    cfg = make_config(preset, scales=scales, targets=targets, clusters=clusters, patch=patch,
+                      layers=layers, iters=iters, step=step, detail=detail, seed=seed)
+    jobs = []
+    for ex in exemplars:
+        if output is not None:
+            dest = Path(output)
+        else:
+            stem = "stdin" if ex == "-" else Path(ex).stem
+            dest = Path(output_dir) / f"{stem}.npz"
+        jobs.append((ex, dest))
+    if output_dir is not None:
+        Path(output_dir).mkdir(parents=True, exist_ok=True)
+    from .api import check_model_path
+
+    for _, dest in jobs:
+        check_model_path(dest)
+    rep = _reporter(quiet)
+    for ex, dest in jobs:
+        _fit_one(ex, dest, cfg, rep)
+
+
+def _fit_one(exemplar: str, dest: Path, cfg, rep) -> None:
+    from .fit import check_exemplar
+    from .fit import fit as fit_model
+    from .image_io import read_image
+
+    if exemplar == "-":
+        image, info = read_image(sys.stdin.buffer.read(), label="<stdin>")
+    else:
+        image, info = read_image(exemplar)
+    check_exemplar(image.shape, cfg)
+    name = "stdin" if exemplar == "-" else Path(exemplar).name
+    rep.info(f"fitting {name}: {image.shape[1]}x{image.shape[0]}, {image.shape[2]} channel(s), "
+             f"{info.bit_depth}-bit")
+    _announce_compilation(rep)
+    stages = cfg.stages()
+    total = sum(s.iters for s in stages)
+    with rep.progress(f"fit {name}", total) as task:
+        def progress(k, n, done, stage_total):
+            task.update(sum(s.iters for s in stages[:k]) + done)
+
+        model = fit_model(image, cfg, {"bit_depth": info.bit_depth, "mode": info.mode,
+                                       "had_alpha": info.had_alpha, "source": name},
+                          progress=progress)
+    model.save(dest)
+    for line in _summary_lines(model):
+        rep.info(line)
+    rep.info(f"wrote {dest} ({dest.stat().st_size / 1e6:.1f} MB) in {model.fit_seconds:.1f} s")
+
+
+def _summary_lines(model) -> list[str]:
+    lines = []
+    for st in model.stages:
+        d = st.diagnostics
+        name = f"scale {st.scale}" + (" detail" if st.config.patch != model.config.patch else "")
+        lines.append(f"  {name:<15} {st.config.patch}x{st.config.patch} J={len(st.positions):<6} "
+                     f"mass error {d.get('mass_l1', float('nan')):.3f} "
+                     f"(sampling floor {d.get('noise_floor', float('nan')):.3f})  "
+                     f"{d.get('seconds', 0):.1f} s")
+    return lines
+
+
+def _parse_size(value: str) -> tuple[int, int]:
+    from .errors import UsageError
+
+    m = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", value or "")
+    if not m:
+        raise UsageError(f"--size must be WIDTHxHEIGHT in pixels, e.g. 1280x768; got {value!r}")
+    w, h = int(m.group(1)), int(m.group(2))
+    if w < 1 or h < 1:
+        raise UsageError(f"--size must be at least 1x1, got {value!r}")
+    return w, h
+
+
+def _numbered(path: Path, i: int, count: int) -> Path:
+    digits = len(str(count))
+    return path.with_name(f"{path.stem}_{i:0{digits}d}{path.suffix}")
+
+
+@main.command(epilog=EPILOG_SYNTH)
+@click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False))
+@click.option("--size", required=True, help="Output size WIDTHxHEIGHT in pixels, e.g. 1280x768.")
+@click.option("-o", "--output", help="Image to write (.png, .tif, .jpg; - for PNG on stdout).  "
+                                     "[default: MODEL_WxH_sSEED.png]")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--count", type=int, default=1, show_default=True,
+              help="Number of variants (seeds SEED, SEED+1, ...), written as NAME_1.png, NAME_2.png ...")
+@click.option("--tileable", is_flag=True, help="Make an image that tiles seamlessly.")
+@click.option("--bit-depth", type=click.Choice(["8", "16"]), help="Output bits per sample.  "
+              "[default: the exemplar's]")
+@click.option("-q", "--quiet", is_flag=True, help="No messages on stderr.")
+def synthesize(model_path, size, output, seed, count, tileable, bit_depth, quiet):
+    """Make new images of the texture of MODEL (a .npz from `texto fit`)."""
+    from .errors import UsageError
+
+    width, height = _parse_size(size)
+    if count < 1:
+        raise UsageError(f"--count must be at least 1, got {count}")
+    if seed < 0:
+        raise UsageError(f"--seed must be nonnegative, got {seed}")
+    if output == "-" and count > 1:
+        raise UsageError("--count > 1 cannot write to stdout; give -o NAME.png")
+    from .api import check_memory
+    from .image_io import check_output_path, write_image
+    from .model import load
+
+    if output is None:
+        output = f"{Path(model_path).stem}_{width}x{height}_s{seed}.png"
+    targets = [output] if count == 1 else [_numbered(Path(output), i + 1, count) for i in range(count)]
+    if output != "-":
+        for t in targets:
+            check_output_path(t)
+    model = load(model_path)
+    check_memory(model, (width, height))
+    depth = int(bit_depth) if bit_depth else model.bit_depth
+    rep = _reporter(quiet)
+    _announce_compilation(rep)
+    for i, dest in enumerate(targets):
+        image = model.synthesize((width, height), seed=seed + i, tileable=tileable)
+        if dest == "-":
+            write_image(sys.stdout.buffer, image, bit_depth=depth)
+        else:
+            write_image(dest, image, bit_depth=depth)
+            rep.info(f"wrote {dest} ({width}x{height}, seed {seed + i})")
+
+
+@main.command(epilog=EPILOG_INSPECT)
+@click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def inspect(model_path, as_json):
+    """Show what MODEL holds: exemplar, scales, and the fit's per-scale figures."""
+    from .api import describe
+    from .model import load
+
+    info = describe(load(model_path))
+    if as_json:
+        click.echo(json.dumps(info, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    ex = info["exemplar"]
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+    console.print(f"[bold]{model_path}[/bold]: texto model format {info['format_version']}, "
+                  f"written by texto {info['texto_version']}")
+    console.print(f"exemplar {ex.get('source', '')} {ex['width']}x{ex['height']}, "
+                  f"{ex['channels']} channel(s), {ex['bit_depth']}-bit; "
+                  f"{info['scales']} scales; fit in {info['fit_seconds']:.1f} s")
+    table = Table(show_edge=False)
+    for col in ("stage", "patch", "J", "layers", "clusters", "iters", "mass err", "floor",
+                "empty", "fit s", "mass err vs samples"):
+        table.add_column(col, justify="left" if col in ("stage", "mass err vs samples") else "right")
+    for st in info["stages"]:
+        table.add_row(st["name"], f"{st['patch']}x{st['patch']}", str(st["targets"]),
+                      str(st["layers"]), str(st["clusters"] or "-"), f"{st['iters']:,}",
+                      f"{st['mass_l1']:.3f}", f"{st['noise_floor']:.3f}",
+                      f"{100 * st['empty_share']:.1f}%", f"{st['seconds']:.1f}",
+                      _sparkline([p[2] for p in st["trace"]]))
+    console.print(table)
+
+
+def _sparkline(values: list[float]) -> str:
+    if not values:
+        return ""
+    bars = "▁▂▃▄▅▆▇█"
+    lo, hi = min(values), max(values)
+    span = (hi - lo) or 1.0
+    return "".join(bars[min(7, int((v - lo) / span * 7.999))] for v in values)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
