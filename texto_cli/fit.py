@@ -43,8 +43,9 @@ class PatchSampler:
     def _refill(self, rng: np.random.Generator) -> None:
         image = run(self.model, self.coarse_shape, rng, stop=self.stage, periodic=True)
         H, W = image.shape[:2]
-        order = rng.permutation(H * W)
-        self.pool = extract(image, order // W, order % W, self.patch, periodic=True)
+        rows, cols = np.divmod(np.arange(H * W), W)
+        # extract in raster order (cache friendly), then shuffle the rows
+        self.pool = extract(image, rows, cols, self.patch, periodic=True)[rng.permutation(H * W)]
         self.used = 0
 
     def __call__(self, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -106,8 +107,8 @@ def fit(image: np.ndarray, config: FitConfig, exemplar_info: dict | None = None,
             if progress else None
         ot = sdot.fit(sampler, targets, layers=sc.layers, clusters=sc.clusters, iters=sc.iters,
                       step=config.step, seed=int(rng.integers(2 ** 63)),
-                      monitor_samples=min(10 * J, 100_000), progress=report)
-        n_eval = min(100 * J, 2_000_000)
+                      monitor_samples=min(10 * J, 50_000), progress=report)
+        n_eval = min(50 * J, 500_000)
         diag = ot.diagnostics(sampler(n_eval, rng))
         diag["noise_floor"] = math.sqrt(2 * J / (math.pi * n_eval))
         diag["seconds"] = time.perf_counter() - t0

@@ -121,18 +121,12 @@ class SemiDiscreteOT:
                                  self.weights.astype(np.float32), mins, leaf)
         m = np.bincount(t.target[leaf], minlength=self.n_targets) / len(x)
         # sum_g P(visit g) * sum_{c in g} rel_mass_c v_c, P(visit g) estimated on x
-        visit = np.zeros(t.n_nodes)
-        node = leaf.copy()
-        while True:
-            par = t.parent[node]
-            ok = par >= 0
-            if not ok.any():
-                break
-            np.add.at(visit, par[ok], 1.0)
-            node = par[ok]
+        visit = np.bincount(leaf, minlength=t.n_nodes).astype(np.float64)
+        for node in range(t.n_nodes - 1, 0, -1):  # children have larger ids than parents
+            visit[t.parent[node]] += visit[node]
         visit /= len(x)
-        linear = np.zeros(t.n_nodes)
-        np.add.at(linear, t.parent[1:], t.rel_mass[1:] * self.weights[1:])
+        linear = np.bincount(t.parent[1:], weights=t.rel_mass[1:] * self.weights[1:],
+                             minlength=t.n_nodes)
         y = t.centers[leaf]
         return {
             "mass_l1": float(np.abs(m - nu).sum()),
