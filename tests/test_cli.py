@@ -117,3 +117,22 @@ def test_real_process_bad_model_exit_code(tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 1
     assert r.stderr.strip() == f"texto: error: {bad}: not a texto model (.npz) file"
+
+
+@pytest.mark.parametrize("channels,bit_depth", [(1, 16), (4, 8)])
+def test_bit_depth_and_channels_follow_the_exemplar(runner, exemplar, tmp_path, channels, bit_depth):
+    if channels == 1:
+        image = exemplar.mean(axis=2, keepdims=True)
+    else:  # RGBA with a varying alpha: synthesised as a fourth channel
+        image = np.concatenate([exemplar, exemplar[:, :, :1]], axis=2)
+    src = tmp_path / "ex.png"
+    write_image(src, image, bit_depth=bit_depth)
+    model, out = tmp_path / "m.npz", tmp_path / "out.png"
+    r = runner.invoke(main, ["fit", str(src), "-o", str(model), *FAST_FIT])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(main, ["synthesize", str(model), "--size", "48x40", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    result, info = read_image(out)
+    assert info.bit_depth == bit_depth and result.shape == (40, 48, channels)
+    if bit_depth == 16:  # really 16-bit values, not 8-bit ones scaled up
+        assert np.any((np.round(result * 65535).astype(int) % 257) != 0)
