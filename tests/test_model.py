@@ -8,7 +8,7 @@ import pytest
 from texto_cli import metrics
 from texto_cli.adsn import adsn_field
 from texto_cli.errors import ModelError, UsageError
-from texto_cli.fit import fit
+from texto_cli.fitting import fit
 from texto_cli.model import Model, load, to_arrays
 
 
@@ -112,3 +112,13 @@ def test_non_model_files_are_refused(small_model_file, tmp_path):
                           ("missing.npz", "no such")]:
         with pytest.raises(ModelError, match=message):
             load(tmp_path / name)
+
+
+def test_package_fit_stays_the_api_function(exemplar, make_small_config):
+    """texto_cli.fit is the API function, even after the fitting module is imported."""
+    import texto_cli
+    import texto_cli.fitting  # noqa: F401
+
+    model = texto_cli.fit(exemplar, scales=1, patch=5, targets=[100], clusters=[4], iters=2000,
+                          detail=False)
+    assert isinstance(model, texto_cli.Model)

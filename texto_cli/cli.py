@@ -11,6 +11,7 @@ import json
 import os
 import re
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -175,8 +176,8 @@ def fit(exemplars, output, output_dir, preset, scales, patch, targets, layers, c
 
 
 def _fit_one(exemplar: str, dest: Path, cfg, rep) -> None:
-    from .fit import check_exemplar
-    from .fit import fit as fit_model
+    from .fitting import DegenerateExemplarWarning, check_exemplar
+    from .fitting import fit as fit_model
     from .image_io import read_image
 
     if exemplar == "-":
@@ -190,13 +191,18 @@ def _fit_one(exemplar: str, dest: Path, cfg, rep) -> None:
     _announce_compilation(rep)
     stages = cfg.stages()
     total = sum(s.iters for s in stages)
-    with rep.progress(f"fit {name}", total) as task:
+    with rep.progress(f"fit {name}", total) as task, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DegenerateExemplarWarning)
+
         def progress(k, n, done, stage_total):
             task.update(sum(s.iters for s in stages[:k]) + done)
 
         model = fit_model(image, cfg, {"bit_depth": info.bit_depth, "mode": info.mode,
                                        "had_alpha": info.had_alpha, "source": name},
                           progress=progress)
+    for w in caught:
+        if issubclass(w.category, DegenerateExemplarWarning):
+            rep.warn(f"{name}: {w.message}")
     model.save(dest)
     for line in _summary_lines(model):
         rep.info(line)

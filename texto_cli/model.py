@@ -12,9 +12,15 @@ File layout (``np.savez_compressed``, read with ``allow_pickle=False``):
 - ``header``: JSON text: fit configuration, exemplar facts, per-stage
   configuration, diagnostics and timings.
 - ``pyramid_<s>``: float32 (h_s, w_s, C), values in [0, 1], s = 0 finest.
-- ``stage<k>_positions`` int32 (J, 2); ``stage<k>_parent``, ``stage<k>_target``
-  int32 (N,) (see ``hierarchy.tree_from_parents``); ``stage<k>_weights`` float32
-  (N,); ``stage<k>_trace`` float64 (T, 3): samples, seconds, L1 mass error.
+- ``stage<k>_positions`` int32 (J, 2) and ``stage<k>_counts`` int32 (J,): each
+  distinct target patch and how many of the sampled positions it stands for
+  (its mass is count / total); ``stage<k>_parent``, ``stage<k>_target`` int32
+  (N,) (see ``hierarchy.tree_from_parents``); ``stage<k>_weights`` float32 (N,);
+  ``stage<k>_trace`` float64 (T, 3): samples, seconds, L1 mass error.
+
+Transport works on mean-centred intensities (``Model.levels``: the pyramid minus
+the exemplar's mean colour), which keeps float32 distances exact enough for very
+dark or very bright exemplars; the mean is added back at the end of synthesis.
 
 Model files are untrusted: every array is checked against the header before use.
 """
@@ -45,12 +51,14 @@ class Stage:
 
     scale: pyramid level it works at (0 = finest). config: its ScaleConfig.
     positions: (J, 2) int32 top-left corners of the targets in ``pyramid[scale]``.
+    counts: (J,) int32 sampled positions each (distinct) target stands for.
     ot: the fitted map. diagnostics: mass_l1, empty_share, ... and ``seconds``.
     """
 
     scale: int
     config: ScaleConfig
     positions: np.ndarray
+    counts: np.ndarray
     ot: SemiDiscreteOT
     diagnostics: dict[str, float] = field(default_factory=dict)
 
@@ -68,6 +76,10 @@ class Model:
     stages: list[Stage]
     fit_seconds: float = 0.0
     written_by: str = ""
+
+    def __post_init__(self) -> None:
+        self.offset = self.pyramid[0].mean(axis=(0, 1)).astype(np.float32)
+        self.levels = [np.ascontiguousarray(lvl - self.offset) for lvl in self.pyramid]
 
     @property
     def bit_depth(self) -> int:
@@ -114,6 +126,7 @@ def to_arrays(model: Model) -> dict[str, np.ndarray]:
     for k, st in enumerate(model.stages):
         t = st.ot.tree
         arrays[f"stage{k}_positions"] = st.positions.astype(np.int32)
+        arrays[f"stage{k}_counts"] = st.counts.astype(np.int32)
         arrays[f"stage{k}_parent"] = t.parent.astype(np.int32)
         arrays[f"stage{k}_target"] = t.target.astype(np.int32)
         arrays[f"stage{k}_weights"] = st.ot.weights.astype(np.float32)
@@ -234,6 +247,7 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
     expected = config.stages()
     if len(stage_dicts) != len(expected):
         chk.fail(f"{len(stage_dicts)} stages described, the configuration has {len(expected)}")
+    offset = pyramid[0].mean(axis=(0, 1)).astype(np.float32)
     stages = []
     for k, d in enumerate(stage_dicts):
         scale, sc, diag = _stage_config(chk, d)
@@ -247,6 +261,9 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
         if (pos < 0).any() or (pos[:, 0] > level.shape[0] - sc.patch).any() \
                 or (pos[:, 1] > level.shape[1] - sc.patch).any():
             chk.fail(f"stage {k} has patch positions outside the exemplar")
+        counts = chk.get(f"stage{k}_counts", np.int32, 1)
+        if counts.shape != (len(pos),) or (counts < 1).any():
+            chk.fail(f"stage {k} target counts do not match its positions")
         parent = chk.get(f"stage{k}_parent", np.int32, 1)
         target = chk.get(f"stage{k}_target", np.int32, 1)
         weights = chk.get(f"stage{k}_weights", np.float32, 1)
@@ -258,7 +275,8 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
         from .patches import extract
 
         try:
-            tree = tree_from_parents(parent, target, extract(level, pos[:, 0], pos[:, 1], sc.patch))
+            tree = tree_from_parents(parent, target,
+                                     extract(level - offset, pos[:, 0], pos[:, 1], sc.patch), counts)
         except ValueError as e:
             chk.fail(f"stage {k}: {e}")
         depth = _depth(tree.parent)
@@ -266,7 +284,7 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
         ot = SemiDiscreteOT(tree=tree, weights=weights.astype(np.float64), step=np.zeros(len(parent)),
                             layers=layers, iters=sc.iters,
                             trace=[TracePoint(int(a), float(b), float(c)) for a, b, c in trace])
-        stages.append(Stage(scale, sc, np.ascontiguousarray(pos), ot, diag))
+        stages.append(Stage(scale, sc, np.ascontiguousarray(pos), counts, ot, diag))
     return Model(config, exemplar, pyramid, stages, fit_seconds, written_by)
 
 

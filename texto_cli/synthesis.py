@@ -52,7 +52,7 @@ def run(model, coarse_shape: tuple[int, int], rng: np.random.Generator, stop: in
     """
     stages = model.stages
     n_stages = len(stages) if stop is None else stop
-    coarsest = model.pyramid[model.config.scales - 1]
+    coarsest = model.levels[model.config.scales - 1]
     tileable_grid = periodic or (coarse_shape[0] >= coarsest.shape[0]
                                  and coarse_shape[1] >= coarsest.shape[1])
     x = adsn_field(coarsest, coarse_shape, rng, periodic=tileable_grid)
@@ -60,13 +60,13 @@ def run(model, coarse_shape: tuple[int, int], rng: np.random.Generator, stop: in
         st = stages[k]
         w = st.config.patch
         index = transport(x, w, st.ot, periodic)
-        same_scale = aggregate(model.pyramid[st.scale], st.positions, index, w, 1, periodic) \
+        same_scale = aggregate(model.levels[st.scale], st.positions, index, w, 1, periodic) \
             if (st.scale == 0 or record is not None) else None
         if record is not None:
             record.before.append(x)
             record.after.append(same_scale)
         if st.scale > 0:
-            x = aggregate(model.pyramid[st.scale - 1], st.positions, index, w, 2, periodic)
+            x = aggregate(model.levels[st.scale - 1], st.positions, index, w, 2, periodic)
         else:
             x = same_scale
         if progress is not None:
@@ -97,4 +97,7 @@ def synthesize(model, size: tuple[int, int], seed: int = 0, tileable: bool = Fal
                          f"at least {min_side * f}x{min_side * f} pixels")
     rng = np.random.default_rng(seed)
     image = run(model, coarse, rng, periodic=tileable, record=record, progress=progress)
-    return np.clip(image[:height, :width], 0.0, 1.0)
+    if record is not None:
+        for images in (record.before, record.after):
+            images[:] = [np.clip(im + model.offset, 0.0, 1.0) for im in images]
+    return np.clip(image[:height, :width] + model.offset, 0.0, 1.0)

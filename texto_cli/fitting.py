@@ -5,12 +5,16 @@ measure mu_k is sampled exactly: fresh random syntheses are run through the
 already-fitted stages 0..k-1 and all their patches are served in random order.
 The targets are J_k patches of the exemplar at that scale, at positions drawn
 uniformly without replacement (all positions if there are fewer than J_k).
+Identical patches are merged into one target whose mass is their count, so
+flat or repetitive exemplars give a smaller, well-posed transport problem; a
+DegenerateExemplarWarning says so.
 """
 
 from __future__ import annotations
 
 import math
 import time
+import warnings
 from typing import Callable
 
 import numpy as np
@@ -25,6 +29,26 @@ from .synthesis import run
 
 #: progress(stage, n_stages, samples_done, samples_total)
 Progress = Callable[[int, int, int, int], None]
+
+
+class DegenerateExemplarWarning(UserWarning):
+    """The exemplar has few distinct patches (flat, binary or repetitive): the model is degenerate."""
+
+
+def choose_targets(level: np.ndarray, patch: int, J: int,
+                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Draw J patch positions of ``level`` (all if fewer) and merge identical patches.
+
+    Returns positions (J', 2) int32, counts (J',) int32 (positions merged into each
+    target) and the target patches (J', D) float32, J' <= J, sorted by patch value.
+    """
+    Hp, Wp = grid_shape(level.shape[:2], patch)
+    J = min(J, Hp * Wp)
+    flat = np.sort(rng.choice(Hp * Wp, size=J, replace=False))
+    positions = np.stack([flat // Wp, flat % Wp], axis=1).astype(np.int32)
+    patches = extract(level, positions[:, 0], positions[:, 1], patch)
+    unique, first, counts = np.unique(patches, axis=0, return_index=True, return_counts=True)
+    return positions[first], counts.astype(np.int32), unique
 
 
 class PatchSampler:
@@ -96,23 +120,23 @@ def fit(image: np.ndarray, config: FitConfig, exemplar_info: dict | None = None,
     for k, sc in enumerate(stages):
         t0 = time.perf_counter()
         scale = config.scales - 1 - k if k < config.scales else 0
-        level = pyramid[scale]
-        Hp, Wp = grid_shape(level.shape[:2], sc.patch)
-        J = min(sc.targets, Hp * Wp)
-        flat = np.sort(rng.choice(Hp * Wp, size=J, replace=False))
-        positions = np.stack([flat // Wp, flat % Wp], axis=1).astype(np.int32)
-        targets = extract(level, positions[:, 0], positions[:, 1], sc.patch)
+        positions, counts, targets = choose_targets(model.levels[scale], sc.patch, sc.targets, rng)
+        J = len(positions)
+        if J < 0.5 * counts.sum():
+            warnings.warn(f"scale {scale}: only {J} distinct {sc.patch}x{sc.patch} patches among "
+                          f"{counts.sum()} drawn; the exemplar is flat or repetitive and the model "
+                          f"is degenerate", DegenerateExemplarWarning, stacklevel=2)
         sampler = PatchSampler(model, k, coarse, sc.patch)
         report = (lambda done, total, k=k: progress(k, len(stages), done, total)) \
             if progress else None
-        ot = sdot.fit(sampler, targets, layers=sc.layers, clusters=sc.clusters, iters=sc.iters,
-                      step=config.step, seed=int(rng.integers(2 ** 63)),
+        ot = sdot.fit(sampler, targets, masses=counts, layers=sc.layers, clusters=sc.clusters,
+                      iters=sc.iters, step=config.step, seed=int(rng.integers(2 ** 63)),
                       monitor_samples=min(10 * J, 50_000), progress=report)
         n_eval = min(50 * J, 500_000)
         diag = ot.diagnostics(sampler(n_eval, rng))
         diag["noise_floor"] = math.sqrt(2 * J / (math.pi * n_eval))
         diag["seconds"] = time.perf_counter() - t0
         diag["train_seconds"] = ot.seconds
-        model.stages.append(Stage(scale, sc, positions, ot, diag))
+        model.stages.append(Stage(scale, sc, positions, counts, ot, diag))
     model.fit_seconds = time.perf_counter() - started
     return model
