@@ -31,3 +31,6 @@ bench: install
 
 clean:
 	rm -rf out benchmarks/out .pytest_cache
+
+fuzz: install
+	TEXTO_FUZZ_EXAMPLES=3000 $(PY) -m pytest -q tests/test_robustness.py -k fuzz

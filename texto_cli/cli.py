@@ -80,6 +80,11 @@ class TextoGroup(click.Group):
             if _debug():
                 raise
             _fail(f"{e.filename or ''}: {e.strerror or e}".lstrip(": "), 1)
+        except Exception as e:  # a bug: still one line, the traceback on request
+            if _debug():
+                raise
+            _fail(f"internal error ({type(e).__name__}: {e}); rerun with --debug for the "
+                  f"traceback and report it", 1)
 
 
 @click.group(cls=TextoGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -132,7 +132,7 @@ def fit(image: np.ndarray, config: FitConfig, exemplar_info: dict | None = None,
         ot = sdot.fit(sampler, targets, masses=counts, layers=sc.layers, clusters=sc.clusters,
                       iters=sc.iters, step=config.step, seed=int(rng.integers(2 ** 63)),
                       monitor_samples=min(10 * J, 50_000), progress=report)
-        n_eval = min(50 * J, 500_000)
+        n_eval = min(max(50 * J, 20_000), 500_000)
         diag = ot.diagnostics(sampler(n_eval, rng))
         diag["noise_floor"] = math.sqrt(2 * J / (math.pi * n_eval))
         diag["seconds"] = time.perf_counter() - t0
