@@ -136,3 +136,52 @@ def test_bit_depth_and_channels_follow_the_exemplar(runner, exemplar, tmp_path, 
     assert info.bit_depth == bit_depth and result.shape == (40, 48, channels)
     if bit_depth == 16:  # really 16-bit values, not 8-bit ones scaled up
         assert np.any((np.round(result * 65535).astype(int) % 257) != 0)
+
+
+def test_fit_from_stdin_is_quiet_on_stdout(exemplar_png, tmp_path):
+    model = tmp_path / "piped.npz"
+    r = subprocess.run([sys.executable, "-m", "texto_cli", "fit", "-", "-o", str(model), *FAST_FIT],
+                       input=exemplar_png.read_bytes(), capture_output=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"" and b"wrote" in r.stderr
+    assert model.exists()
+    r = subprocess.run([sys.executable, "-m", "texto_cli", "fit", "-", "-o", str(model), "--quiet",
+                        *FAST_FIT], input=exemplar_png.read_bytes(), capture_output=True, timeout=300)
+    assert r.returncode == 0 and r.stdout == b"" and r.stderr == b""
+
+
+def test_batch_fit_into_folder(runner, exemplar_png, tmp_path):
+    other = tmp_path / "second.png"
+    other.write_bytes(exemplar_png.read_bytes())
+    r = runner.invoke(main, ["fit", str(exemplar_png), str(other), "-O", str(tmp_path / "models"),
+                             *FAST_FIT])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["cobbles_crop.npz", "second.npz"]
+
+
+def test_preview_and_save_scales(runner, small_model_file, small_model, tmp_path):
+    sheet = tmp_path / "preview.png"
+    r = runner.invoke(main, ["inspect", str(small_model_file), "--preview", str(sheet)])
+    assert r.exit_code == 0, r.output
+    image, _ = read_image(sheet)
+    assert image.shape[0] > 300 and image.shape[1] > 700 and image.std() > 0.05
+
+    r = runner.invoke(main, ["synthesize", str(small_model_file), "--size", "64x48", "-o",
+                             str(tmp_path / "out.png"), "--save-scales", str(tmp_path / "scales")])
+    assert r.exit_code == 0, r.output
+    names = sorted(p.name for p in (tmp_path / "scales").iterdir())
+    assert names == ["0_scale1_after.png", "0_scale1_before.png", "1_scale0_after.png",
+                     "1_scale0_before.png", "2_detail_after.png", "2_detail_before.png"]
+    coarse, _ = read_image(tmp_path / "scales" / "0_scale1_before.png")
+    assert coarse.shape[:2] == (24, 32)  # half resolution: the coarse grid of 64x48
+    final, _ = read_image(tmp_path / "out.png")
+    after_detail, _ = read_image(tmp_path / "scales" / "2_detail_after.png")
+    np.testing.assert_array_equal(after_detail[:48, :64], final)
+
+
+def test_version_and_help_with_examples(runner):
+    r = runner.invoke(main, ["--version"])
+    assert r.exit_code == 0 and "texto" in r.stdout and "0." in r.stdout
+    for command in ("fit", "synthesize", "inspect"):
+        r = runner.invoke(main, [command, "--help"])
+        assert r.exit_code == 0 and "Examples:" in r.stdout

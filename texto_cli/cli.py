@@ -32,12 +32,14 @@ Examples:
   texto synthesize wall.npz --size 1280x768 -o wall_big.png
   texto synthesize wall.npz --size 512x512 --count 4 -o variant.png
   texto synthesize wall.npz --size 1024x1024 -o - | display
+  texto synthesize wall.npz --size 512x512 --save-scales scales/
 """
 
 EPILOG_INSPECT = """\b
 Examples:
   texto inspect wall.npz
   texto inspect wall.npz --json | jq .stages
+  texto inspect wall.npz --preview wall_preview.png
 """
 
 
@@ -254,8 +256,10 @@ def _numbered(path: Path, i: int, count: int) -> Path:
 @click.option("--tileable", is_flag=True, help="Make an image that tiles seamlessly.")
 @click.option("--bit-depth", type=click.Choice(["8", "16"]), help="Output bits per sample.  "
               "[default: the exemplar's]")
+@click.option("--save-scales", type=click.Path(file_okay=False),
+              help="Also write every stage's image before and after transport into this folder.")
 @click.option("-q", "--quiet", is_flag=True, help="No messages on stderr.")
-def synthesize(model_path, size, output, seed, count, tileable, bit_depth, quiet):
+def synthesize(model_path, size, output, seed, count, tileable, bit_depth, save_scales, quiet):
     """Make new images of the texture of MODEL (a .npz from `texto fit`)."""
     from .errors import UsageError
 
@@ -282,7 +286,17 @@ def synthesize(model_path, size, output, seed, count, tileable, bit_depth, quiet
     rep = _reporter(quiet)
     _announce_compilation(rep)
     for i, dest in enumerate(targets):
-        image = model.synthesize((width, height), seed=seed + i, tileable=tileable)
+        if save_scales is not None and i == 0:
+            from .preview import save_stage_images
+            from .synthesis import ScaleImages
+            from .synthesis import synthesize as run_synthesis
+
+            record = ScaleImages()
+            image = run_synthesis(model, (width, height), seed=seed, tileable=tileable, record=record)
+            written = save_stage_images(model, record, save_scales, bit_depth=depth)
+            rep.info(f"wrote {len(written)} stage images to {save_scales}")
+        else:
+            image = model.synthesize((width, height), seed=seed + i, tileable=tileable)
         if dest == "-":
             write_image(sys.stdout.buffer, image, bit_depth=depth)
         else:
@@ -293,12 +307,26 @@ def synthesize(model_path, size, output, seed, count, tileable, bit_depth, quiet
 @main.command(epilog=EPILOG_INSPECT)
 @click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-def inspect(model_path, as_json):
+@click.option("--preview", type=click.Path(dir_okay=False),
+              help="Write a contact sheet PNG: exemplar, a synthesis, every stage, convergence.")
+def inspect(model_path, as_json, preview):
     """Show what MODEL holds: exemplar, scales, and the fit's per-scale figures."""
     from .api import describe
     from .model import load
 
-    info = describe(load(model_path))
+    model = load(model_path)
+    if preview is not None:
+        from .image_io import check_output_path
+        from .preview import write_preview
+
+        if not str(preview).lower().endswith(".png"):
+            from .errors import UsageError
+
+            raise UsageError(f"--preview writes a PNG file; got {preview!r}")
+        check_output_path(preview)
+        write_preview(model, preview)
+        click.echo(f"wrote {preview}", err=True)
+    info = describe(model)
     if as_json:
         click.echo(json.dumps(info, indent=2))
         return
