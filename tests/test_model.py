@@ -34,12 +34,22 @@ def test_synthesis_shape_range_and_determinism(small_model):
 
 
 def test_synthesis_is_made_of_exemplar_patches_not_copies(small_model, exemplar):
-    out = small_model.synthesize((128, 128), seed=1)
+    from texto_cli.synthesis import grid_size, run
+
+    # before the detail stage: averaged exemplar patches, far sharper than the Gaussian field
+    before = run(small_model, grid_size(small_model, (128, 128)), np.random.default_rng(1),
+                 stop=len(small_model.stages) - 1) + small_model.offset
     field = np.clip(adsn_field(exemplar, (128, 128), np.random.default_rng(1)), 0, 1)
-    tiled = metrics.tile_exemplar(exemplar, (128, 128))
-    d_out = metrics.nearest_patch_distance(exemplar, out, n_samples=1500)
+    d_before = metrics.nearest_patch_distance(exemplar, np.clip(before, 0, 1), n_samples=1500)
     d_adsn = metrics.nearest_patch_distance(exemplar, field, n_samples=1500)
-    assert d_out < 0.85 * d_adsn  # sharper than the Gaussian field: exemplar-like patches
+    assert d_before < 0.85 * d_adsn
+    # after it: every interior pixel is an exemplar pixel (centre of a transported patch)
+    out = small_model.synthesize((128, 128), seed=1)
+    colours = exemplar.reshape(-1, 3)
+    inner = out[1:-1, 1:-1].reshape(-1, 3)[::7]
+    gap = ((inner[:, None, :] - colours[None, ::1, :]) ** 2).sum(-1).min(1)
+    assert gap.max() < 1e-10
+    tiled = metrics.tile_exemplar(exemplar, (128, 128))
     assert metrics.copy_coherence(exemplar, out, n_samples=1500) < \
         0.8 * metrics.copy_coherence(exemplar, tiled, n_samples=1500)
 
@@ -122,3 +132,21 @@ def test_package_fit_stays_the_api_function(exemplar, make_small_config):
     model = texto_cli.fit(exemplar, scales=1, patch=5, targets=[100], clusters=[4], iters=2000,
                           detail=False)
     assert isinstance(model, texto_cli.Model)
+
+
+def test_tileable_output_has_no_seam(small_model):
+    """Across the wrap edge the jump between the last and first column (row) is like the
+    jump between neighbouring interior columns (rows)."""
+    t = small_model.synthesize((160, 128), seed=2, tileable=True).astype(np.float64)
+    for axis in (0, 1):
+        a = np.moveaxis(t, axis, 0)
+        seam = np.abs(a[0] - a[-1]).mean()
+        interior = np.abs(a[1:] - a[:-1]).mean()
+        assert 0.8 <= seam / interior <= 1.2, (axis, seam, interior)
+    plain = small_model.synthesize((160, 128), seed=2).astype(np.float64)
+    assert np.abs(plain[:, 0] - plain[:, -1]).mean() > 1.3 * np.abs(plain[:, 1:] - plain[:, :-1]).mean()
+
+
+def test_tileable_size_must_fit_the_scales(small_model):
+    with pytest.raises(UsageError, match="multiples of 2"):
+        small_model.synthesize((161, 128), tileable=True)
