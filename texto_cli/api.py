@@ -69,21 +69,27 @@ def _available_memory() -> int | None:
     return None
 
 
-def memory_estimate(model: Model, size: tuple[int, int]) -> int:
-    """Bytes a synthesis of ``size`` = (width, height) needs at its peak (an upper estimate)."""
+def memory_estimate(model: Model, size: tuple[int, int], tile: int | None = None) -> int:
+    """Bytes a synthesis of ``size`` = (width, height) needs at its peak (an upper estimate);
+    ``tile``: for the banded path of ``tiling`` with bands and tiles of that many pixels."""
     from .synthesis import grid_size
 
     rows, cols = grid_size(model, size)
     f = 2 ** (model.config.scales - 1)
-    pixels = rows * f * cols * f
     channels = model.pyramid[0].shape[2]
-    # a few float32 images at the finest scale, the patch index, the quantised output
-    return int(pixels * (4 * channels * 4 + 4 + 2 * channels)) + 50_000_000
+    field = rows * cols * channels * 4 * 8  # the coarsest field and its FFT
+    if tile is None:
+        pixels = rows * f * cols * f
+        # a few float32 images at the finest scale, the patch index, the quantised output
+        return int(pixels * (4 * channels * 4 + 4 + 2 * channels)) + field + 50_000_000
+    band = tile * cols * f * channels * (4 * 3 + 2)
+    work = (tile + 64) ** 2 * (4 * channels * 4 + 4)
+    return int(band + work + field) + 80_000_000
 
 
-def check_memory(model: Model, size: tuple[int, int]) -> None:
+def check_memory(model: Model, size: tuple[int, int], tile: int | None = None) -> None:
     """Raise UsageError if a synthesis of ``size`` needs more memory than is available."""
-    need, have = memory_estimate(model, size), _available_memory()
+    need, have = memory_estimate(model, size, tile), _available_memory()
     if have is not None and need > have:
         raise UsageError(f"--size {size[0]}x{size[1]} needs about {need / 2 ** 30:.1f} GiB of memory, "
                          f"only {have / 2 ** 30:.1f} GiB is available; choose a smaller size")

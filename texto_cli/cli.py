@@ -256,10 +256,15 @@ def _numbered(path: Path, i: int, count: int) -> Path:
 @click.option("--tileable", is_flag=True, help="Make an image that tiles seamlessly.")
 @click.option("--bit-depth", type=click.Choice(["8", "16"]), help="Output bits per sample.  "
               "[default: the exemplar's]")
+@click.option("--tile", type=int, help="Synthesise in bands and tiles of this many pixels, in bounded "
+              "memory (PNG and TIFF).  [default: 1024 above 4096x4096, else off]")
+@click.option("--jobs", type=int, default=1, show_default=True,
+              help="Processes computing tiles in parallel (with --tile).")
 @click.option("--save-scales", type=click.Path(file_okay=False),
               help="Also write every stage's image before and after transport into this folder.")
 @click.option("-q", "--quiet", is_flag=True, help="No messages on stderr.")
-def synthesize(model_path, size, output, seed, count, tileable, bit_depth, save_scales, quiet):
+def synthesize(model_path, size, output, seed, count, tileable, bit_depth, tile, jobs, save_scales,
+               quiet):
     """Make new images of the texture of MODEL (a .npz from `texto fit`)."""
     from .errors import UsageError
 
@@ -280,28 +285,54 @@ def synthesize(model_path, size, output, seed, count, tileable, bit_depth, save_
     if output != "-":
         for t in targets:
             check_output_path(t)
+    if jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {jobs}")
+    if tile is None and width * height > 4096 * 4096 and output != "-" \
+            and not str(output).lower().endswith((".jpg", ".jpeg")) and not tileable:
+        tile = 1024
+    if tile is not None:
+        if tile < 16 or tile % 16:
+            raise UsageError(f"--tile must be a multiple of 16, at least 16; got {tile}")
+        if tileable or save_scales is not None or output == "-" \
+                or str(output).lower().endswith((".jpg", ".jpeg")):
+            raise UsageError("--tile writes PNG or TIFF files; it does not combine with --tileable, "
+                             "--save-scales, JPEG or stdout")
     model = load(model_path)
-    check_memory(model, (width, height))
+    check_memory(model, (width, height), tile)
     depth = int(bit_depth) if bit_depth else model.bit_depth
     rep = _reporter(quiet)
     _announce_compilation(rep)
     for i, dest in enumerate(targets):
-        if save_scales is not None and i == 0:
-            from .preview import save_stage_images
-            from .synthesis import ScaleImages
-            from .synthesis import synthesize as run_synthesis
+        if tile is not None:
+            _synthesize_tiled(model, dest, (width, height), seed + i, tile, jobs, depth, rep)
+            continue
+        from .synthesis import ScaleImages
+        from .synthesis import synthesize as run_synthesis
 
-            record = ScaleImages()
-            image = run_synthesis(model, (width, height), seed=seed, tileable=tileable, record=record)
+        record = ScaleImages() if save_scales is not None and i == 0 else None
+        image = run_synthesis(model, (width, height), seed=seed + i, tileable=tileable, record=record)
+        if record is not None:
+            from .preview import save_stage_images
+
             written = save_stage_images(model, record, save_scales, bit_depth=depth)
             rep.info(f"wrote {len(written)} stage images to {save_scales}")
-        else:
-            image = model.synthesize((width, height), seed=seed + i, tileable=tileable)
         if dest == "-":
             write_image(sys.stdout.buffer, image, bit_depth=depth)
         else:
             write_image(dest, image, bit_depth=depth)
             rep.info(f"wrote {dest} ({width}x{height}, seed {seed + i})")
+
+
+def _synthesize_tiled(model, dest, size, seed, tile, jobs, depth, rep) -> None:
+    from .image_io import write_bands
+    from .tiling import synthesize_bands
+
+    width, height = size
+    with rep.progress(f"synthesize {dest}", -(-height // tile)) as task:
+        bands = synthesize_bands(model, size, seed=seed, tile=tile, jobs=jobs,
+                                 progress=lambda done, total: task.update(done))
+        write_bands(dest, bands, width, height, model.pyramid[0].shape[2], depth, tile)
+    rep.info(f"wrote {dest} ({width}x{height}, seed {seed}, tiles of {tile})")
 
 
 @main.command(epilog=EPILOG_INSPECT)

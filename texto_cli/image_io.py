@@ -688,3 +688,83 @@ def _encode_to(path: Path, arr: np.ndarray, fmt: str) -> None:
         tifffile.imwrite(
             path, arr[:, :, 0] if c == 1 else arr, compression="zlib", predictor=True, **kwargs
         )
+
+
+# --------------------------------------------------------------------------- streaming
+
+
+def write_bands(dest: PathLike, bands: Iterator[np.ndarray], width: int, height: int, channels: int,
+                bit_depth: int = 8, band_height: int = 1024) -> None:
+    """Write an image given as horizontal bands, holding one band at a time.
+
+    bands: float (h, width, C) arrays in [0, 1], top to bottom, every band
+    ``band_height`` rows but the last; together ``height`` rows. PNG is streamed
+    row block by row block; TIFF is written as zlib-compressed tiles of
+    band_height x band_height (a multiple of 16). JPEG cannot be streamed:
+    ImageError. Written atomically like ``write_image``.
+    """
+    fmt = format_for_path(dest)
+    if fmt == "JPEG":
+        raise ImageError(f"{dest}: JPEG output cannot be written in bands; use .png or .tif")
+    if fmt == "TIFF" and band_height % 16:
+        raise ImageError("TIFF bands must be a multiple of 16 rows high")
+    with atomic_output(dest) as tmp:
+        try:
+            with open(tmp, "wb") as f:
+                if fmt == "PNG":
+                    _stream_png(f, bands, width, height, channels, bit_depth)
+                else:
+                    _stream_tiff(f, bands, width, height, channels, bit_depth, band_height)
+        except OSError as e:
+            raise ImageError(f"{dest}: cannot write file ({e.strerror or e})") from None
+
+
+def _stream_png(f: BinaryIO, bands: Iterator[np.ndarray], width: int, height: int, channels: int,
+                bit_depth: int) -> None:
+    colour = {1: 0, 2: 4, 3: 2, 4: 6}[channels]
+    f.write(_PNG_SIGNATURE)
+    f.write(_png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, bit_depth, colour, 0, 0, 0)))
+    z = zlib.compressobj(6)
+    previous = None  # last raw row of the previous band: the filters look one row up
+    rows = 0
+    for band in bands:
+        q = _quantise(band, bit_depth)
+        if q.shape[1:] != (width, channels):
+            raise ImageError(f"band of shape {q.shape} does not fit a {width}x{height} image")
+        big = q.astype(">u2" if bit_depth == 16 else np.uint8)
+        raw = np.ascontiguousarray(big).view(np.uint8).reshape(q.shape[0], -1)
+        bpp = channels * bit_depth // 8
+        if previous is None:
+            filtered = _filter_rows(raw, bpp)
+        else:
+            filtered = _filter_rows(np.concatenate([previous, raw]), bpp)[1:]
+        previous = raw[-1:]
+        rows += q.shape[0]
+        data = z.compress(filtered.tobytes())
+        if data:
+            f.write(_png_chunk(b"IDAT", data))
+    if rows != height:
+        raise ImageError(f"got {rows} rows for an image {height} rows high")
+    f.write(_png_chunk(b"IDAT", z.flush()))
+    f.write(_png_chunk(b"IEND", b""))
+
+
+def _stream_tiff(f: BinaryIO, bands: Iterator[np.ndarray], width: int, height: int, channels: int,
+                 bit_depth: int, tile: int) -> None:
+    import tifffile
+
+    dtype = np.uint8 if bit_depth == 8 else np.uint16
+
+    def tiles():
+        for band in bands:
+            q = _quantise(band, bit_depth)
+            for c in range(0, width, tile):
+                t = q[:, c:c + tile]
+                yield t[:, :, 0] if channels == 1 else t
+
+    shape = (height, width) if channels == 1 else (height, width, channels)
+    kwargs: dict = {"photometric": "minisblack" if channels <= 2 else "rgb", "planarconfig": "contig"}
+    if channels in (2, 4):
+        kwargs["extrasamples"] = ["unassalpha"]
+    with tifffile.TiffWriter(f, bigtiff=height * width * channels * bit_depth // 8 > 2 ** 31) as tw:
+        tw.write(tiles(), shape=shape, dtype=dtype, tile=(tile, tile), compression="zlib", **kwargs)

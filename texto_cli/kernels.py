@@ -179,7 +179,7 @@ def assign_image_patches(image, w, periodic, centers, sqnorm, first, count, weig
             out[i, j] = target[p]
 
 
-@njit(cache=True, fastmath=True, parallel=True)
+@njit(cache=True, parallel=True)
 def aggregate_patches(source, positions, index, w, factor, periodic, out):
     """Average transported patches back into an image.
 
