@@ -98,7 +98,7 @@ def _rewrite(path, tmp_path, **changes):
 
 @pytest.mark.parametrize("change,message", [
     (dict(version=np.array(99)), "newer texto"),
-    (dict(version=np.array(0)), "no longer supported"),
+    (dict(version=np.array(1)), "no longer supported"),
     (dict(format=np.array("something-else")), "foreign"),
     (dict(stage0_positions=None), "missing"),
     (dict(stage0_weights=np.full(3, np.nan, np.float32)), "weights"),

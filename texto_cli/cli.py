@@ -52,41 +52,37 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+def _message_and_code(e: BaseException) -> tuple[str, int]:
+    """The one-line message and exit status for an exception that reached the command."""
+    from .errors import TextoError, UsageError
+
+    if isinstance(e, KeyboardInterrupt):
+        return "interrupted", 130
+    if isinstance(e, UsageError):
+        return str(e), 2
+    if isinstance(e, TextoError):
+        return str(e), 1
+    if isinstance(e, MemoryError):
+        return "out of memory; try a smaller --size", 1
+    if isinstance(e, OSError):
+        return f"{e.filename or ''}: {e.strerror or e}".lstrip(": "), 1
+    # a bug: still one line, the traceback on request
+    return (f"internal error ({type(e).__name__}: {e}); rerun with --debug for the traceback "
+            f"and report it", 1)
+
+
 class TextoGroup(click.Group):
-    """Turns library errors into one-line messages and exit codes."""
+    """Turns library errors into one-line messages and exit codes (--debug: tracebacks)."""
 
     def invoke(self, ctx: click.Context):
-        from .errors import TextoError, UsageError
-
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
-        except KeyboardInterrupt:
+        except (Exception, KeyboardInterrupt) as e:
             if _debug():
                 raise
-            _fail("interrupted", 130)
-        except UsageError as e:
-            if _debug():
-                raise
-            _fail(str(e), 2)
-        except TextoError as e:
-            if _debug():
-                raise
-            _fail(str(e), 1)
-        except MemoryError:
-            if _debug():
-                raise
-            _fail("out of memory; try a smaller --size", 1)
-        except OSError as e:
-            if _debug():
-                raise
-            _fail(f"{e.filename or ''}: {e.strerror or e}".lstrip(": "), 1)
-        except Exception as e:  # a bug: still one line, the traceback on request
-            if _debug():
-                raise
-            _fail(f"internal error ({type(e).__name__}: {e}); rerun with --debug for the "
-                  f"traceback and report it", 1)
+            _fail(*_message_and_code(e))
 
 
 @click.group(cls=TextoGroup, context_settings={"help_option_names": ["-h", "--help"]})

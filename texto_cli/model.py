@@ -42,7 +42,7 @@ from .hierarchy import tree_from_parents
 from .sdot import SemiDiscreteOT, TracePoint
 
 FORMAT_NAME = "texto-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: per-stage target counts (merged identical patches)
 
 
 @dataclass
