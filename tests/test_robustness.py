@@ -104,8 +104,12 @@ def _mutate_array(a: np.ndarray, kind: str, data) -> np.ndarray | None:
         if a.dtype.kind in "fiu" and a.size:
             out = a.copy().reshape(-1)
             i = data.draw(st.integers(0, out.size - 1))
-            out[i] = data.draw(st.sampled_from([np.nan, np.inf, -1, 1e30, -(2 ** 31), 2 ** 31 - 1, 0])
-                               if a.dtype.kind == "f" else st.sampled_from([-1, 2 ** 31 - 1, 0, 7]))
+            if a.dtype.kind == "f":
+                choices = [np.nan, np.inf, -1.0, 1e30, 0.0]
+            else:
+                info = np.iinfo(a.dtype)
+                choices = [int(info.min), int(info.max), 0, 7]
+            out[i] = data.draw(st.sampled_from(choices))
             return out.reshape(a.shape)
         return np.array("garbage")
     if kind == "text":
