@@ -102,6 +102,30 @@ def kmeans(points: np.ndarray, weights: np.ndarray, k: int, rng: np.random.Gener
     return labels
 
 
+def _balanced_split(targets: np.ndarray, masses: np.ndarray, members: np.ndarray, k: int,
+                    rng: np.random.Generator, slack: float = 3.0) -> list[np.ndarray]:
+    """k-means ``members`` into about k parts; a part with more than ``slack`` times the
+    mean part size is cut into mean-sized slices along its main axis of variation.
+
+    Dense regions of the targets (e.g. the patches of a flat background) would
+    otherwise form one huge group that every sample falling there has to scan.
+    """
+    labels = kmeans(targets[members], masses[members], k, rng)
+    mean = max(1.0, len(members) / max(k, 1))
+    parts = []
+    for c in range(labels.max() + 1):
+        part = members[labels == c]
+        if len(part) <= slack * mean or k == 1:
+            parts.append(part)
+            continue
+        y = targets[part].astype(np.float64)
+        y -= y.mean(axis=0)
+        axis = np.linalg.svd(y[:2048], full_matrices=False)[2][0]  # main direction
+        order = part[np.argsort(y @ axis, kind="stable")]
+        parts.extend(np.array_split(order, int(np.ceil(len(part) / mean))))
+    return parts
+
+
 def build_tree(targets: np.ndarray, masses: np.ndarray, layers: int, clusters: int,
                rng: np.random.Generator) -> TargetTree:
     """Cluster (J, D) targets with (J,) masses into a ``layers``-level tree (see module doc)."""
@@ -130,8 +154,7 @@ def build_tree(targets: np.ndarray, masses: np.ndarray, layers: int, clusters: i
                 parts = [members[i:i + 1] for i in range(len(members))]
             else:
                 k = max(1, int(round(len(members) * nodes_here / J)))
-                labels = kmeans(targets[members], masses[members], k, rng)
-                parts = [members[labels == c] for c in range(labels.max() + 1)]
+                parts = _balanced_split(targets, masses, members, k, rng)
             new_level.extend(parts)
             new_parent.extend([pi] * len(parts))
         levels.append(new_level)
