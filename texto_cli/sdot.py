@@ -180,7 +180,8 @@ def fit(sample: Sampler, targets: np.ndarray, masses: np.ndarray | None = None, 
         clusters: int = 10, iters: int = 1_000_000, step: float | None = None, seed: int = 0,
         average_eta: float = 3.0, batch: int = 8192, monitor: Callable[[SemiDiscreteOT], float] | None = None,
         monitor_samples: int | None = None,
-        progress: Callable[[int, int], None] | None = None) -> SemiDiscreteOT:
+        progress: Callable[[int, int], None] | None = None,
+        init: np.ndarray | None = None) -> SemiDiscreteOT:
     """Fit a (multi-layer) semi-discrete OT map from ``sample`` to ``targets``.
 
     sample(n, rng) -> (n, D) array of fresh source samples. targets: (J, D) float.
@@ -191,7 +192,9 @@ def fit(sample: Sampler, targets: np.ndarray, masses: np.ndarray | None = None, 
     monitor(ot) -> float is recorded in ``ot.trace`` at 2^k samples (k >= 10) and
     at the end; by default it is the L1 mass error on ``monitor_samples`` fresh
     samples drawn once (default max(20 J, 20000)). progress(done, total) is
-    called after every batch. The same seed gives identical weights.
+    called after every batch. The same seed gives identical weights. init: (J,)
+    initial weights of the targets; iterate and average start there (warm start,
+    layers=1 only).
     """
     rng = np.random.default_rng(seed)
     targets = np.asarray(targets)
@@ -211,7 +214,11 @@ def fit(sample: Sampler, targets: np.ndarray, masses: np.ndarray | None = None, 
     tree = build_tree(targets, masses, layers, clusters, rng)
     steps = default_step(tree) * (1.0 if step is None else float(step))
     ot = SemiDiscreteOT(tree=tree, weights=np.zeros(tree.n_nodes), step=steps, layers=layers)
-    v_iter = np.zeros(tree.n_nodes)
+    if init is not None:
+        if layers != 1 or np.shape(init) != (J,):
+            raise ValueError("init must be (J,) target weights, with layers=1")
+        ot.weights[tree.leaves] = init
+    v_iter = ot.weights.copy()
     visits = np.zeros(tree.n_nodes, dtype=np.int64)
     rel_mass = tree.rel_mass
 
