@@ -25,7 +25,7 @@ number passed as ``step`` multiplies the rule.
 Averaging: the running average of each group is weighted towards recent
 iterates, ``v += (1 + eta) / (n + eta) * (v_iter - v)`` with ``eta = 3``
 (polynomial-decay averaging, Shamir & Zhang 2013). ``eta = 0`` is the seed's
-plain ``1/n`` average; at the seed's 1-D J = 1000 problem it halves the error
+plain ``1/n`` average; at the seed's 1-D J = 1000 problem it lowers the error 2-3 times
 reached after 1e6 samples (see benchmarks/bench_sdot.py).
 
 Nothing here knows about images.
