@@ -199,7 +199,8 @@ def _stage_config(chk: _Checker, d: Any) -> tuple[int, ScaleConfig, dict[str, fl
     if not isinstance(d, dict) or not all(isinstance(d.get(k), int) for k in keys):
         chk.fail("stage description is malformed")
     diag = d.get("diagnostics", {})
-    if not isinstance(diag, dict):
+    if not isinstance(diag, dict) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in diag.values()):
         chk.fail("stage diagnostics are malformed")
     return d["scale"], ScaleConfig(*(d[k] for k in keys[1:])), diag
 
@@ -243,6 +244,8 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
         if not np.isfinite(level).all() or level.min() < -1e-3 or level.max() > 1 + 1e-3:
             chk.fail(f"pyramid level {s} has values outside [0, 1]")
         pyramid.append(np.ascontiguousarray(level))
+    if (exemplar.get("height"), exemplar.get("width")) != pyramid[0].shape[:2]:
+        chk.fail("exemplar size does not match pyramid level 0")
 
     expected = config.stages()
     if len(stage_dicts) != len(expected):
@@ -270,8 +273,9 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
         trace = chk.get(f"stage{k}_trace", np.float64, 2)
         if weights.shape != parent.shape or not np.isfinite(weights).all():
             chk.fail(f"stage {k} weights are not finite or do not match the tree")
-        if trace.shape[1:] != (3,):
-            chk.fail(f"stage {k} trace has shape {trace.shape}")
+        if trace.shape[1:] != (3,) or not np.isfinite(trace).all() \
+                or not (0 <= trace[:, 0]).all() or not (trace[:, 0] < 2.0 ** 62).all():
+            chk.fail(f"stage {k} trace is malformed")
         from .patches import extract
 
         try:
