@@ -33,10 +33,10 @@ class FitConfig:
     scales: int = 4
     patch: int = 7
     targets: tuple[int, ...] = (1000, 2000, 4000, 16000)
-    layers: int = 2
+    layers: int = 3
     clusters: tuple[int, ...] = (10, 10, 20, 40)
-    iters: int = 500_000
-    step: float | None = None
+    iters: int = 1_000_000
+    step: float | None = 0.125
     detail: bool = True
     detail_patch: int = 3
     detail_targets: int = 4000
@@ -65,11 +65,14 @@ class FitConfig:
 
 
 PRESETS: dict[str, FitConfig] = {
-    # The seed's best configuration: 7x7 patches, 2-layer maps, 3x3 detail pass.
+    # The seed's best configuration (7x7 patches, 3x3 detail pass) with 3-layer maps:
+    # 4 times cheaper to evaluate than the seed's 2 layers. On patch data the step rule's
+    # best multiplier is 1/16 to 1/4 (cobbles, J = 16000: mass error 0.35 at 1/8, 0.67
+    # at 1), and 1e6 samples then beat the 2-layer 5e5 on every scale in half the time.
     "default": FitConfig(),
     # The reference code's configuration: 3x3 patches, J <= 1000, 1 layer, 1e5 steps.
     "fast": FitConfig(patch=3, targets=(1000, 1000, 1000, 1000), layers=1, clusters=(1, 1, 1, 1),
-                      iters=100_000, detail=False),
+                      iters=100_000, step=None, detail=False),
 }
 
 
