@@ -48,7 +48,7 @@ def centre_pixels(source: np.ndarray, positions: np.ndarray, index: np.ndarray, 
 
     source: (h, w', C) exemplar level; positions: (J, 2); index: (Hp, Wp) from
     ``transport``. Pixels no patch is centred on (the w // 2 wide border of a
-    non-periodic image) keep their value in ``borders`` (the averaged image),
+    non-periodic image) keep their value in ``borders`` (the stage's input image),
     which also gives the output shape. Returns a new float32 array.
     """
     c = w // 2
@@ -83,10 +83,10 @@ def run(model, coarse_shape: tuple[int, int], rng: np.random.Generator, stop: in
         st = stages[k]
         w = st.config.patch
         index = transport(x, w, st.ot, periodic)
-        same_scale = aggregate(model.levels[st.scale], st.positions, index, w, 1, periodic) \
-            if (st.scale == 0 or record is not None) else None
         if k >= model.config.scales:  # the detail stage
-            same_scale = centre_pixels(model.levels[0], st.positions, index, w, periodic, same_scale)
+            same_scale = centre_pixels(model.levels[0], st.positions, index, w, periodic, x)
+        elif st.scale == 0 or record is not None:
+            same_scale = aggregate(model.levels[st.scale], st.positions, index, w, 1, periodic)
         if record is not None:
             record.before.append(x)
             record.after.append(same_scale)

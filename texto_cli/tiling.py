@@ -81,10 +81,11 @@ def synthesize_tile(model, field: np.ndarray, rows: Span, cols: Span) -> np.ndar
         w = st.config.patch
         index = transport(np.ascontiguousarray(x), w, st.ot)
         factor = 2 if st.scale > 0 else 1
-        level = model.levels[st.scale - 1] if factor == 2 else model.levels[0]
-        x = aggregate(level, st.positions, index, w, factor)
-        if k >= model.config.scales:
+        if k >= model.config.scales:  # the detail stage: same rows and columns as its input
             x = centre_pixels(model.levels[0], st.positions, index, w, False, x)
+        else:
+            level = model.levels[st.scale - 1] if factor == 2 else model.levels[0]
+            x = aggregate(level, st.positions, index, w, factor)
         # x now covers rows [factor * r.start, factor * r.stop) of this stage's output
         nr, nc = spans[k + 1] if k + 1 < len(spans) else (rows, cols)
         x = x[nr.start - factor * r.start:nr.stop - factor * r.start,
