@@ -192,6 +192,22 @@ def build_tree(targets: np.ndarray, masses: np.ndarray, layers: int, clusters: i
     return TargetTree(centers, sqnorm, mass, first, count, parent, target)
 
 
+MAX_DEPTH = 64
+
+
+def node_depth(parent: np.ndarray) -> np.ndarray:
+    """(N,) int64 depth of every node of a tree given by ``parent`` (parent[0] = -1,
+    parent[i] < i). Raises ValueError if the tree is deeper than MAX_DEPTH."""
+    depth = np.zeros(len(parent), dtype=np.int64)
+    for _ in range(MAX_DEPTH):
+        new = depth.copy()
+        new[1:] = depth[parent[1:]] + 1
+        if np.array_equal(new, depth):
+            return depth
+        depth = new
+    raise ValueError(f"tree is deeper than {MAX_DEPTH} levels")
+
+
 def tree_from_parents(parent: np.ndarray, target: np.ndarray, leaf_centers: np.ndarray,
                       leaf_masses: np.ndarray | None = None) -> TargetTree:
     """Rebuild a TargetTree from its stored shape (as saved in model files).
@@ -226,9 +242,11 @@ def tree_from_parents(parent: np.ndarray, target: np.ndarray, leaf_centers: np.n
     leaves = np.flatnonzero(is_leaf)
     mass[leaves] = masses[target[leaves]]
     sums[leaves] = leaf_centers[target[leaves]] * mass[leaves, None]
-    for node in range(n - 1, 0, -1):  # children have larger ids than their parent
-        mass[parent[node]] += mass[node]
-        sums[parent[node]] += sums[node]
+    depth = node_depth(parent)
+    for d in range(int(depth.max()), 0, -1):  # deepest level first: children before parents
+        nodes = np.flatnonzero(depth == d)
+        np.add.at(mass, parent[nodes], mass[nodes])
+        np.add.at(sums, parent[nodes], sums[nodes])
     centers = np.where(mass[:, None] > 0, sums / np.maximum(mass, 1e-300)[:, None], 0.0)
     centers[leaves] = leaf_centers[target[leaves]]
     centers[0] = 0.0  # the root's centre is never used

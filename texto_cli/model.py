@@ -38,7 +38,7 @@ import numpy as np
 
 from .config import FitConfig, ScaleConfig
 from .errors import ModelError, TextoError
-from .hierarchy import tree_from_parents
+from .hierarchy import node_depth, tree_from_parents
 from .sdot import SemiDiscreteOT, TracePoint
 
 FORMAT_NAME = "texto-model"
@@ -283,20 +283,13 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
                                      extract(level - offset, pos[:, 0], pos[:, 1], sc.patch), counts)
         except ValueError as e:
             chk.fail(f"stage {k}: {e}")
-        depth = _depth(tree.parent)
+        depth = node_depth(tree.parent)
         layers = int(depth[tree.count == 0].max())
         ot = SemiDiscreteOT(tree=tree, weights=weights.astype(np.float64), step=np.zeros(len(parent)),
                             layers=layers, iters=sc.iters,
                             trace=[TracePoint(int(a), float(b), float(c)) for a, b, c in trace])
         stages.append(Stage(scale, sc, np.ascontiguousarray(pos), counts, ot, diag))
     return Model(config, exemplar, pyramid, stages, fit_seconds, written_by)
-
-
-def _depth(parent: np.ndarray) -> np.ndarray:
-    depth = np.zeros(len(parent), dtype=np.int64)
-    for node in range(1, len(parent)):
-        depth[node] = depth[parent[node]] + 1
-    return depth
 
 
 def load(path: str | os.PathLike) -> Model:
