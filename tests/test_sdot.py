@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from texto_cli import exact1d, sdot
-from texto_cli.hierarchy import build_tree
+from texto_cli.hierarchy import MAX_DEPTH, build_tree, node_depth, tree_from_parents
 
 
 def no_monitor(ot):
@@ -117,6 +117,20 @@ def test_tree_covers_every_target_once(layers):
         if g > 0:
             bary = tree.mass[kids] @ tree.centers[kids] / tree.mass[kids].sum()
             np.testing.assert_allclose(bary, tree.centers[g], atol=1e-5)
+    # a stored tree rebuilds to the same masses, centres and depths
+    again = tree_from_parents(tree.parent, tree.target, y, masses)
+    np.testing.assert_allclose(again.mass, tree.mass, rtol=1e-12)
+    np.testing.assert_allclose(again.centers, tree.centers, atol=1e-6)
+    assert np.array_equal(node_depth(tree.parent), depth)
+
+
+def test_stored_tree_deeper_than_the_limit_is_refused():
+    n = MAX_DEPTH + 3  # a chain: node i is the only child of node i - 1
+    parent = np.arange(-1, n - 1)
+    target = np.full(n, -1)
+    target[-1] = 0
+    with pytest.raises(ValueError, match="deeper"):
+        tree_from_parents(parent, target, np.zeros((1, 2), np.float32))
 
 
 def test_bad_arguments_are_refused():
