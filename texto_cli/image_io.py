@@ -723,30 +723,35 @@ def write_bands(dest: PathLike, bands: Iterator[np.ndarray], width: int, height:
             raise ImageError(f"{dest}: cannot write file ({e.strerror or e})") from None
 
 
+_STREAM_ROWS = 64
+
+
 def _stream_png(f: BinaryIO, bands: Iterator[np.ndarray], width: int, height: int, channels: int,
                 bit_depth: int) -> None:
     colour = {1: 0, 2: 4, 3: 2, 4: 6}[channels]
     f.write(_PNG_SIGNATURE)
     f.write(_png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, bit_depth, colour, 0, 0, 0)))
     z = zlib.compressobj(PNG_LEVEL)
-    previous = None  # last raw row of the previous band: the filters look one row up
+    previous = None  # last raw row of the previous block: the filters look one row up
     rows = 0
     for band in bands:
-        q = _quantise(band, bit_depth)
-        if q.shape[1:] != (width, channels):
-            raise ImageError(f"band of shape {q.shape} does not fit a {width}x{height} image")
-        big = q.astype(">u2" if bit_depth == 16 else np.uint8)
-        raw = np.ascontiguousarray(big).view(np.uint8).reshape(q.shape[0], -1)
-        bpp = channels * bit_depth // 8
-        if previous is None:
-            filtered = _filter_rows(raw, bpp)
-        else:
-            filtered = _filter_rows(np.concatenate([previous, raw]), bpp)[1:]
-        previous = raw[-1:]
-        rows += q.shape[0]
-        data = z.compress(filtered.tobytes())
-        if data:
-            f.write(_png_chunk(b"IDAT", data))
+        # blocks of rows: the filters' temporaries are ~40 bytes per sample of a block
+        for start in range(0, len(band), _STREAM_ROWS):
+            q = _quantise(band[start:start + _STREAM_ROWS], bit_depth)
+            if q.shape[1:] != (width, channels):
+                raise ImageError(f"band of shape {band.shape} does not fit a {width}x{height} image")
+            big = q.astype(">u2" if bit_depth == 16 else np.uint8)
+            raw = np.ascontiguousarray(big).view(np.uint8).reshape(q.shape[0], -1)
+            bpp = channels * bit_depth // 8
+            if previous is None:
+                filtered = _filter_rows(raw, bpp)
+            else:
+                filtered = _filter_rows(np.concatenate([previous, raw]), bpp)[1:]
+            previous = raw[-1:]
+            rows += q.shape[0]
+            data = z.compress(filtered.tobytes())
+            if data:
+                f.write(_png_chunk(b"IDAT", data))
     if rows != height:
         raise ImageError(f"got {rows} rows for an image {height} rows high")
     f.write(_png_chunk(b"IDAT", z.flush()))
@@ -761,9 +766,8 @@ def _stream_tiff(f: BinaryIO, bands: Iterator[np.ndarray], width: int, height: i
 
     def tiles():
         for band in bands:
-            q = _quantise(band, bit_depth)
             for c in range(0, width, tile):
-                t = q[:, c:c + tile]
+                t = _quantise(band[:, c:c + tile], bit_depth)
                 yield t[:, :, 0] if channels == 1 else t
 
     shape = (height, width) if channels == 1 else (height, width, channels)

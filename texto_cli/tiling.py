@@ -139,8 +139,11 @@ def synthesize_bands(model, size: tuple[int, int], seed: int = 0, tile: int = 10
     try:
         for b, rows in enumerate(bands):
             work = [(rows, cols) for cols in columns]
-            parts = list(pool.map(_tile_job, work)) if pool else [_tile_job(w) for w in work]
-            yield np.clip(np.concatenate(parts, axis=1) + model.offset, 0.0, 1.0)
+            band = np.empty((rows.stop - rows.start, width, model.levels[0].shape[2]), np.float32)
+            for (_, cols), part in zip(work, pool.map(_tile_job, work) if pool else map(_tile_job, work)):
+                band[:, cols.start:cols.stop] = part
+            band += model.offset
+            yield np.clip(band, 0.0, 1.0, out=band)
             if progress is not None:
                 progress(b + 1, len(bands))
     finally:
