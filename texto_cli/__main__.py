@@ -1,5 +1,5 @@
 """``python -m texto_cli`` runs the texto command."""
 
-from .cli import main
+from .cli import run
 
-main(prog_name="texto")
+run()

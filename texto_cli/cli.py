@@ -100,6 +100,18 @@ def main(debug: bool) -> None:
         os.environ["TEXTO_DEBUG"] = "1"
 
 
+def run() -> None:
+    """The ``texto`` command (console script and ``python -m texto_cli``).
+
+    texto's kernels never call BLAS, but numba looks for scipy's BLAS the first
+    time it dispatches a kernel, which costs about 0.2 s of every run; the
+    command's own process tells numba there is none. (Library users keep theirs.)
+    """
+    if "scipy.linalg.cython_blas" not in sys.modules:
+        sys.modules["scipy.linalg.cython_blas"] = None  # type: ignore[assignment]
+    main(prog_name="texto")
+
+
 def _int_list(ctx, param, value: str | None) -> list[int] | None:
     if value is None:
         return None
