@@ -248,3 +248,13 @@ def test_degenerate_exemplars(name, make_small_config):
     out = model.synthesize((40, 40), seed=1)
     assert np.isfinite(out).all()
     assert image.min() - 1e-6 <= out.min() and out.max() <= image.max() + 1e-6
+
+
+def test_first_run_announces_compilation(small_model_file, tmp_path):
+    """A cold numba cache is announced once, then the compiled kernels are reused."""
+    env = {"NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    args = ("synthesize", small_model_file, "--size", "64x64", "-o", tmp_path / "a.png")
+    first = texto(*args, env=env)
+    assert first.returncode == 0 and "compiling kernels" in first.stderr, first.stderr
+    again = texto(*args, env=env)
+    assert again.returncode == 0 and "compiling" not in again.stderr, again.stderr

@@ -134,7 +134,7 @@ def _announce_compilation(rep) -> None:
     from . import kernels_cached
 
     if not kernels_cached():
-        rep.info("compiling kernels (first run only, about a minute) ...")
+        rep.info("compiling kernels (first run only, 10 to 30 s) ...")
 
 
 @main.command(epilog=EPILOG_FIT)
@@ -305,11 +305,11 @@ def synthesize(model_path, size, output, seed, count, tileable, bit_depth, tile,
                 or str(output).lower().endswith((".jpg", ".jpeg")):
             raise UsageError("--tile writes PNG or TIFF files; it does not combine with --tileable, "
                              "--save-scales, JPEG or stdout")
+    rep = _reporter(quiet)
+    _announce_compilation(rep)  # before load: loading a model runs a kernel
     model = load(model_path)
     check_memory(model, (width, height), tile)
     depth = int(bit_depth) if bit_depth else model.bit_depth
-    rep = _reporter(quiet)
-    _announce_compilation(rep)
     for i, dest in enumerate(targets):
         if tile is not None:
             _synthesize_tiled(model, dest, (width, height), seed + i, tile, jobs, depth, rep)
