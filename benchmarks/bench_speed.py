@@ -281,7 +281,7 @@ def main() -> int:
           "(BLAS on all cores)")
         r = brute_force_in_subprocess(models["default"], (1280, 768), 8192 if args.quick else 65536)
         print(f"  {r['patches']} patches of D={r['D']} against J={r['J']} targets: ours "
-              f"({r['layers']} layers, exact pruned descent) {r['ours_per_s'] / 1e3:.0f}k patches/s, "
+              f"({r['layers']} layers, tree descent) {r['ours_per_s'] / 1e3:.0f}k patches/s, "
               f"brute force {r['brute_per_s'] / 1e3:.0f}k patches/s: ratio {r['ratio']:.1f}x "
               f"(same cell for {100 * r['same_cell']:.0f}% of patches: the multi-layer map is not "
               f"the one-layer map)")
