@@ -29,6 +29,7 @@ from .pyramid import build_pyramid
 
 __all__ = [
     "patch_sliced_wasserstein",
+    "patch_sliced_wasserstein_levels",
     "nearest_patch_distance",
     "copy_coherence",
     "tile_exemplar",
@@ -91,7 +92,22 @@ def patch_sliced_wasserstein(
     n_patches: int = 20000,
     seed: int = 0,
 ) -> float:
-    """Sliced Wasserstein-2 distance between patch distributions, mean over pyramid levels.
+    """Sliced Wasserstein-2 distance between patch distributions, mean over pyramid levels
+    (the mean of ``patch_sliced_wasserstein_levels``, which describes it)."""
+    return float(np.mean(patch_sliced_wasserstein_levels(exemplar, output, patch, levels,
+                                                         n_proj, n_patches, seed)))
+
+
+def patch_sliced_wasserstein_levels(
+    exemplar: np.ndarray,
+    output: np.ndarray,
+    patch: int = 7,
+    levels: int = 4,
+    n_proj: int = 64,
+    n_patches: int = 20000,
+    seed: int = 0,
+) -> list[float]:
+    """Sliced Wasserstein-2 distance between patch distributions, per pyramid level.
 
     At each of ``levels`` pyramid levels (pyramid.build_pyramid; levels too
     small for one patch in either image are skipped) up to ``n_patches``
@@ -99,7 +115,7 @@ def patch_sliced_wasserstein(
     directions of R^D (the same for both images); the sorted projections are
     compared quantile by quantile (the larger set is resampled at the
     smaller's quantiles) and SW2 = sqrt(mean squared difference).  Returns
-    the mean of SW2 over the levels (intensity units, see module docstring).
+    SW2 per level, finest first (intensity units, see module docstring).
     """
     ex, out = _pair(exemplar, output, patch)
     rng = np.random.default_rng(seed)
@@ -117,7 +133,7 @@ def patch_sliced_wasserstein(
         n = min(len(pa), len(pb))
         diff = _quantiles(pa, n).astype(np.float64) - _quantiles(pb, n)
         dists.append(float(np.sqrt(np.mean(diff * diff))))
-    return float(np.mean(dists))
+    return dists
 
 
 def _nearest(queries: np.ndarray, base: np.ndarray, q_block: int = 512, b_block: int = 4096) -> np.ndarray:
