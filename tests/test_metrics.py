@@ -12,6 +12,7 @@ from texto_cli.metrics import (
     copy_coherence,
     nearest_patch_distance,
     patch_sliced_wasserstein,
+    patch_sliced_wasserstein_levels,
     quality_report,
     tile_exemplar,
 )
@@ -69,6 +70,13 @@ def test_sliced_wasserstein_units_and_symmetry(exemplar):
     assert 0.6 * delta < moved < 1.4 * delta  # a uniform shift delta scores about delta
     a = patch_sliced_wasserstein(exemplar, shifted, levels=2, seed=3)
     assert a == patch_sliced_wasserstein(exemplar, shifted, levels=2, seed=3)  # deterministic
+    # per level: one value per level, their mean is the overall figure; a coarse-only
+    # change (a smooth ramp) shows at the coarse level more than at the finest
+    per = patch_sliced_wasserstein_levels(exemplar, shifted, levels=2, seed=3)
+    assert len(per) == 2 and np.isclose(np.mean(per), a)
+    ramp = exemplar + 0.15 * np.linspace(-1, 1, exemplar.shape[1])[None, :, None]
+    fine, coarse = patch_sliced_wasserstein_levels(exemplar, np.clip(ramp, 0, 1), levels=2)
+    assert coarse > fine
 
 
 def test_nearest_patch_distance(exemplar, outputs):
