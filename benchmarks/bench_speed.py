@@ -75,17 +75,24 @@ def load_average() -> str:
         return "?"
 
 
+# Linux carries a process's peak RSS across fork and exec: a child forked straight from
+# this benchmark (large after the in-process runs) would report the benchmark's peak. So
+# every measured command is started by this small launcher, which reports its child's.
+_LAUNCHER = ("import json, resource, subprocess, sys, time; t = time.perf_counter(); "
+             "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE); "
+             "print(json.dumps([r.returncode, time.perf_counter() - t, "
+             "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, "
+             "r.stderr.decode(errors='replace')[-500:]]))")
+
+
 def run_measured(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process running ``cmd``."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - t0
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {err.strip()[-500:]}")
-    return seconds, usage.ru_maxrss / 1024
+    """Wall seconds and peak RSS (MB) of one process running ``cmd``."""
+    r = subprocess.run([sys.executable, "-c", _LAUNCHER, *cmd], capture_output=True, text=True,
+                       env=env, check=True)
+    code, seconds, peak, err = json.loads(r.stdout.strip().splitlines()[-1])
+    if code != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({code}): {err.strip()}")
+    return seconds, peak
 
 
 def fit_model(exemplar: Path, preset: str, quick: bool, refit: bool) -> tuple[Path, float | None]:
