@@ -141,7 +141,6 @@ def build_tree(targets: np.ndarray, masses: np.ndarray, layers: int, clusters: i
     levels: list[list[np.ndarray]] = []
     parents_of_level: list[np.ndarray] = []
     current = [np.arange(J)]
-    current_parent = np.array([0])  # index into the previous level (root level = [all])
     for depth in range(layers):
         if depth == layers - 1:
             nodes_here = J

@@ -734,6 +734,7 @@ def _stream_png(f: BinaryIO, bands: Iterator[np.ndarray], width: int, height: in
     z = zlib.compressobj(PNG_LEVEL)
     previous = None  # last raw row of the previous block: the filters look one row up
     rows = 0
+    bpp = channels * bit_depth // 8
     for band in bands:
         # blocks of rows: the filters' temporaries are ~40 bytes per sample of a block
         for start in range(0, len(band), _STREAM_ROWS):
@@ -742,7 +743,6 @@ def _stream_png(f: BinaryIO, bands: Iterator[np.ndarray], width: int, height: in
                 raise ImageError(f"band of shape {band.shape} does not fit a {width}x{height} image")
             big = q.astype(">u2" if bit_depth == 16 else np.uint8)
             raw = np.ascontiguousarray(big).view(np.uint8).reshape(q.shape[0], -1)
-            bpp = channels * bit_depth // 8
             if previous is None:
                 filtered = _filter_rows(raw, bpp)
             else:

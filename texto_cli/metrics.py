@@ -22,6 +22,8 @@ search grows linearly with the number of exemplar patches.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -83,19 +85,10 @@ def _quantiles(sorted_proj: np.ndarray, n: int) -> np.ndarray:
     return sorted_proj[np.minimum(idx, big - 1)]
 
 
-def patch_sliced_wasserstein(
-    exemplar: np.ndarray,
-    output: np.ndarray,
-    patch: int = 7,
-    levels: int = 4,
-    n_proj: int = 64,
-    n_patches: int = 20000,
-    seed: int = 0,
-) -> float:
-    """Sliced Wasserstein-2 distance between patch distributions, mean over pyramid levels
-    (the mean of ``patch_sliced_wasserstein_levels``, which describes it)."""
-    return float(np.mean(patch_sliced_wasserstein_levels(exemplar, output, patch, levels,
-                                                         n_proj, n_patches, seed)))
+def patch_sliced_wasserstein(exemplar: np.ndarray, output: np.ndarray, **options: Any) -> float:
+    """Sliced Wasserstein-2 distance between patch distributions, mean over pyramid levels:
+    the mean of ``patch_sliced_wasserstein_levels`` (which describes it and its options)."""
+    return float(np.mean(patch_sliced_wasserstein_levels(exemplar, output, **options)))
 
 
 def patch_sliced_wasserstein_levels(
