@@ -11,41 +11,23 @@ is used at every size here; at 4096² the in-memory path is measured beside it.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from common import cores, cpu_model, loads, run_measured
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out" / "large"
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores"
-
-
 def measure(model: Path, size: int, extra: list[str]) -> tuple[float, float]:
-    code = ("import resource, subprocess, sys, time, json; t=time.perf_counter(); "
-            "subprocess.run(sys.argv[1:], check=True); "
-            "print(json.dumps([time.perf_counter()-t, "
-            "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024]))")
+    """Wall seconds and peak RSS (MiB) of one ``texto synthesize`` of size x size."""
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
-        out = Path(tmp) / "big.png"
-        cmd = [sys.executable, "-c", code, sys.executable, "-m", "texto_cli", "synthesize",
-               str(model), "--size", f"{size}x{size}", "-o", str(out), "--quiet", *extra]
-        r = subprocess.run(cmd, check=True, capture_output=True, text=True)
-        seconds, peak = json.loads(r.stdout.strip().splitlines()[-1])
-    return seconds, peak
+        return run_measured([sys.executable, "-m", "texto_cli", "synthesize", str(model),
+                             "--size", f"{size}x{size}", "-o", str(Path(tmp) / "big.png"),
+                             "--quiet", *extra])
 
 
 def main() -> None:
@@ -55,11 +37,11 @@ def main() -> None:
     ap.add_argument("--sizes", default=None, help="comma-separated output sides")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    print(f"machine: {machine()}")
+    print(f"machine: {cpu_model()}, {cores()}")
     model = args.model
     if model is None:
         model = OUT / ("cobbles_quick.npz" if args.quick else "cobbles.npz")
-        if not model.exists():
+        if not loads(model):
             fit = ["fit", str(ROOT / "sample_textures" / "cobbles.png"), "-o", str(model), "--quiet"]
             if args.quick:
                 fit += ["--iters", "20000", "--targets", "200,400,800,1600", "--no-detail"]

@@ -51,6 +51,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from common import load_average
 
 import texto_cli
 from texto_cli.adsn import adsn_field
@@ -80,13 +81,6 @@ OVERVIEW_MAX_BYTES = 2_000_000
 
 def log(msg: str = "") -> None:
     print(msg, flush=True)
-
-
-def load_average() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "?"
 
 
 def available_samples() -> list[str]:

@@ -21,7 +21,6 @@ the drawing of samples).
 from __future__ import annotations
 
 import argparse
-import os
 import time
 import warnings
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 import ot as pot  # noqa: E402
 
+from common import cores, cpu_model, load_average  # noqa: E402
 from texto_cli import exact1d, hierarchy, sdot  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -81,19 +81,11 @@ QUICK = Config(figure="sdot_1d_quick.png", samples1d=2 ** 17, long1d=None, long_
 
 def load_line() -> str:
     """Other processes share the machine: timings are only comparable at a low load."""
-    return "load average (1, 5, 15 min): " + ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    return "load average (1, 5, 15 min): " + load_average()
 
 
 def machine_line() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"machine: {model}, {os.cpu_count()} cores, numba threads {numba.get_num_threads()} "
+    return (f"machine: {cpu_model()}, {cores()}, numba threads {numba.get_num_threads()} "
             f"(numpy {np.__version__}, numba {numba.__version__}, POT {pot.__version__})")
 
 

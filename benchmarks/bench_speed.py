@@ -41,6 +41,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from common import cores, cpu_model, load_average, loads, run_measured
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out" / "speed"
@@ -48,57 +49,17 @@ TEXTO = [sys.executable, "-m", "texto_cli"]
 
 
 def machine() -> str:
-    model = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        usable = os.cpu_count()
     import numba
 
-    return (f"{model}, {os.cpu_count()} logical cores ({usable} usable), numba "
-            f"{numba.__version__} with {numba.config.NUMBA_NUM_THREADS} threads, numpy "
-            f"{np.__version__}, Python {platform.python_version()}")
-
-
-def load_average() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "?"
-
-
-# Linux carries a process's peak RSS across fork and exec: a child forked straight from
-# this benchmark (large after the in-process runs) would report the benchmark's peak. So
-# every measured command is started by this small launcher, which reports its child's.
-_LAUNCHER = ("import json, resource, subprocess, sys, time; t = time.perf_counter(); "
-             "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE); "
-             "print(json.dumps([r.returncode, time.perf_counter() - t, "
-             "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, "
-             "r.stderr.decode(errors='replace')[-500:]]))")
-
-
-def run_measured(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one process running ``cmd``."""
-    r = subprocess.run([sys.executable, "-c", _LAUNCHER, *cmd], capture_output=True, text=True,
-                       env=env, check=True)
-    code, seconds, peak, err = json.loads(r.stdout.strip().splitlines()[-1])
-    if code != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({code}): {err.strip()}")
-    return seconds, peak
+    return (f"{cpu_model()}, {cores()}, numba {numba.__version__} with "
+            f"{numba.config.NUMBA_NUM_THREADS} threads, numpy {np.__version__}, "
+            f"Python {platform.python_version()}")
 
 
 def fit_model(exemplar: Path, preset: str, quick: bool, refit: bool) -> tuple[Path, float | None]:
     name = f"{exemplar.stem}_{preset}{'_quick' if quick else ''}.npz"
     path = OUT / name
-    if path.exists() and not refit:
+    if loads(path) and not refit:
         return path, None
     extra = ["--iters", "20000"] if quick else []
     seconds, _ = run_measured(TEXTO + ["fit", str(exemplar), "-o", str(path), "--preset", preset,

@@ -9,34 +9,15 @@ runs even if an earlier one fails; the exit status is 1 if any failed.
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from common import cores, cpu_model
+
 HERE = Path(__file__).resolve().parent
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown CPU"
-
-
-def cores() -> str:
-    logical = os.cpu_count()
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        usable = logical
-    return f"{logical} logical cores" + (f" ({usable} usable)" if usable != logical else "")
 
 
 def main(argv: list[str] | None = None) -> int:
