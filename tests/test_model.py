@@ -43,12 +43,26 @@ def test_synthesis_is_made_of_exemplar_patches_not_copies(small_model, exemplar)
     d_before = metrics.nearest_patch_distance(exemplar, np.clip(before, 0, 1), n_samples=1500)
     d_adsn = metrics.nearest_patch_distance(exemplar, field, n_samples=1500)
     assert d_before < 0.85 * d_adsn
-    # after it: every interior pixel is an exemplar pixel (centre of a transported patch)
-    out = small_model.synthesize((128, 128), seed=1)
-    colours = exemplar.reshape(-1, 3)
-    inner = out[1:-1, 1:-1].reshape(-1, 3)[::7]
+    # the detail stage writes exemplar pixels: the centre of each transported patch
+    from texto_cli.patches import transport
+    from texto_cli.pyramid import lowpass
+    from texto_cli.synthesis import centre_pixels
+
+    x = run(small_model, grid_size(small_model, (128, 128)), np.random.default_rng(1),
+            stop=len(small_model.stages))
+    st = small_model.stages[-1]
+    index = transport(x, st.config.patch, st.ot)
+    centres = centre_pixels(small_model.levels[0], st.positions, index, st.config.patch, False, x)
+    colours = small_model.levels[0].reshape(-1, 3)
+    inner = centres[1:-1, 1:-1].reshape(-1, 3)[::7]
     gap = ((inner[:, None, :] - colours[None, ::1, :]) ** 2).sum(-1).min(1)
     assert gap.max() < 1e-10
+    # ... and then keeps the coarse octaves of its input: they change far less than the centres'
+    out = small_model.synthesize((128, 128), seed=1)
+    o = small_model.config.octaves
+    kept = np.abs(lowpass(out[:128, :128] - small_model.offset - x[:128, :128], o)).mean()
+    free = np.abs(lowpass(centres - x, o)).mean()
+    assert kept < 0.3 * free, (kept, free)
     tiled = metrics.tile_exemplar(exemplar, (128, 128))
     assert metrics.copy_coherence(exemplar, out, n_samples=1500) < \
         0.8 * metrics.copy_coherence(exemplar, tiled, n_samples=1500)
@@ -112,6 +126,18 @@ def test_bad_model_files_are_refused(small_model_file, tmp_path, change, message
         load(_rewrite(small_model_file, tmp_path, **change))
 
 
+def test_format_2_files_read_without_the_octave_limit(small_model_file, tmp_path):
+    with np.load(small_model_file, allow_pickle=False) as z:
+        header = json.loads(str(z["header"]))
+    del header["config"]["octaves"]
+    old = load(_rewrite(small_model_file, tmp_path, version=np.array(2),
+                        header=np.array(json.dumps(header))))
+    assert old.config.octaves == 0
+    new = load(small_model_file)
+    assert new.config.octaves == 3
+    assert not np.array_equal(old.synthesize((64, 48), seed=2), new.synthesize((64, 48), seed=2))
+
+
 def test_non_model_files_are_refused(small_model_file, tmp_path):
     (tmp_path / "empty.npz").write_bytes(b"")
     (tmp_path / "text.npz").write_text("hello")
@@ -144,7 +170,9 @@ def test_tileable_output_has_no_seam(small_model):
         interior = np.abs(a[1:] - a[:-1]).mean()
         assert 0.8 <= seam / interior <= 1.2, (axis, seam, interior)
     plain = small_model.synthesize((160, 128), seed=2).astype(np.float64)
-    assert np.abs(plain[:, 0] - plain[:, -1]).mean() > 1.3 * np.abs(plain[:, 1:] - plain[:, :-1]).mean()
+    ratios = [np.abs(a[0] - a[-1]).mean() / np.abs(a[1:] - a[:-1]).mean()
+              for a in (plain, np.moveaxis(plain, 1, 0))]
+    assert np.mean(ratios) > 1.3, ratios
 
 
 def test_tileable_size_must_fit_the_scales(small_model):

@@ -7,7 +7,8 @@ import pytest
 
 from texto_cli import adsn
 from texto_cli.adsn import adsn_field, adsn_spot
-from texto_cli.pyramid import build_pyramid, downsample, max_scales_for, min_size_for
+from texto_cli.pyramid import (build_pyramid, downsample, lowpass, max_scales_for, min_size_for,
+                               upsample)
 
 RNG = np.random.default_rng(7)
 
@@ -58,6 +59,31 @@ def test_downsample_blurs_less_than_it_aliases():
     amplitude = lambda a: np.sqrt(2 * np.mean(a**2))  # noqa: E731  (of a sampled sinusoid)
     assert 0.75 < amplitude(downsample(low, periodic=True)) < 0.8  # cos(pi/8)^3 = 0.789
     assert amplitude(downsample(high, periodic=True)) < 0.06  # cos(3pi/8)^3 = 0.056 (box: 0.38)
+
+
+def test_upsample_is_the_adjoint_of_downsample():
+    x = RNG.random((16, 12, 3)).astype(np.float32)
+    y = RNG.random((8, 6, 3)).astype(np.float32)
+    lhs = np.sum(downsample(x, periodic=True).astype(np.float64) * y)
+    assert lhs == pytest.approx(np.sum(x.astype(np.float64) * upsample(y, periodic=True)) / 4, rel=1e-5)
+    assert upsample(y).shape == (16, 12, 3)
+    np.testing.assert_allclose(upsample(np.full((3, 5, 2), 0.3, np.float32)), 0.3, atol=1e-7)
+
+
+def test_lowpass_keeps_coarse_octaves_and_is_local():
+    x = RNG.random((100, 90, 2)).astype(np.float32)
+    low = lowpass(x, 3)
+    assert low.shape == x.shape and low.dtype == np.float32
+    # a fine checkerboard is removed, a constant kept
+    checker = (np.indices((64, 64)).sum(0) % 2).astype(np.float32)[..., None]
+    assert np.abs(lowpass(checker, 2, periodic=True) - 0.5).max() < 1e-6
+    assert np.abs(lowpass(checker, 2) - 0.5)[8:-8, 8:-8].max() < 1e-6
+    np.testing.assert_allclose(lowpass(np.full((37, 21, 1), 0.7, np.float32), 3), 0.7, atol=1e-6)
+    # a crop starting on the decimation grid (multiples of 8) gives the same values
+    # 4 * 8 pixels away from its cut ends; this is what tiled synthesis relies on
+    crop = lowpass(x[16:, 24:], 3)
+    np.testing.assert_array_equal(crop[32:, 32:], low[48:, 56:])
+    assert np.array_equal(lowpass(x, 0), np.zeros_like(x))
 
 
 def test_build_pyramid():

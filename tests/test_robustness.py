@@ -247,7 +247,9 @@ def test_degenerate_exemplars(name, make_small_config):
         assert stage.diagnostics["empty_share"] <= 0.10, (stage.scale, stage.diagnostics)
     out = model.synthesize((40, 40), seed=1)
     assert np.isfinite(out).all()
-    assert image.min() - 1e-6 <= out.min() and out.max() <= image.max() + 1e-6
+    # averages of exemplar patches, plus the kept coarse octaves' small overshoot
+    slack = 0.02 * max(float(np.ptp(image)), 1e-3)
+    assert image.min() - slack <= out.min() and out.max() <= image.max() + slack
 
 
 def test_first_run_announces_compilation(small_model_file, tmp_path):

@@ -9,7 +9,8 @@ from texto_cli.image_io import read_image, write_bands
 from texto_cli.tiling import synthesize_bands
 
 
-@pytest.mark.parametrize("size,tile", [((150, 100), 32), ((133, 97), 48), ((64, 64), 1024)])
+@pytest.mark.parametrize("size,tile", [((150, 100), 32), ((133, 97), 48), ((64, 64), 1024),
+                                       ((330, 270), 64)])
 def test_tiled_equals_in_memory(small_model, size, tile):
     reference = small_model.synthesize(size, seed=3)
     bands = list(synthesize_bands(small_model, size, seed=3, tile=tile))

@@ -156,10 +156,12 @@ def _announce_compilation(rep) -> None:
 @click.option("--step", type=float, help="Multiplier of the default ASGD step rule.  [default: 0.125; fast: 1]")
 @click.option("--detail/--no-detail", default=None,
               help="Extra 3x3 transport at the finest scale.  [default: on; fast: off]")
+@click.option("--octaves", type=int, help="Octaves each stage may change, from its own scale down; "
+              "coarser ones are kept (0: no limit).  [default: 3; fast: 0]")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 def fit(exemplars, output, output_dir, preset, scales, patch, targets, layers, clusters, iters, step,
-        detail, seed, quiet):
+        detail, octaves, seed, quiet):
     """Learn a texture model from EXEMPLAR (PNG, JPEG or TIFF; - reads stdin)."""
     from .errors import UsageError
 
@@ -170,7 +172,8 @@ def fit(exemplars, output, output_dir, preset, scales, patch, targets, layers, c
     from .config import make_config
 
     cfg = make_config(preset, scales=scales, targets=targets, clusters=clusters, patch=patch,
-                      layers=layers, iters=iters, step=step, detail=detail, seed=seed)
+                      layers=layers, iters=iters, step=step, detail=detail, octaves=octaves,
+                      seed=seed)
     jobs = []
     for ex in exemplars:
         if output is not None:
@@ -378,7 +381,8 @@ def inspect(model_path, as_json, preview):
                   f"written by texto {info['texto_version']}")
     console.print(f"exemplar {ex.get('source', '')} {ex['width']}x{ex['height']}, "
                   f"{ex['channels']} channel(s), {ex['bit_depth']}-bit; "
-                  f"{info['scales']} scales; fit in {info['fit_seconds']:.1f} s")
+                  f"{info['scales']} scales, each changing "
+                  f"{info['config']['octaves'] or 'all'} octave(s); fit in {info['fit_seconds']:.1f} s")
     table = Table(show_edge=False)
     for col in ("stage", "patch", "J", "layers", "clusters", "iters", "mass err", "floor",
                 "empty", "fit s", "mass err vs samples"):

@@ -42,7 +42,8 @@ from .hierarchy import node_depth, tree_from_parents
 from .sdot import SemiDiscreteOT, TracePoint
 
 FORMAT_NAME = "texto-model"
-FORMAT_VERSION = 2  # 2: per-stage target counts (merged identical patches)
+FORMAT_VERSION = 3  # 2: per-stage target counts (merged identical patches); 3: octaves
+OLDEST_READABLE = 2  # format 2 reads as octaves = 0
 
 
 @dataclass
@@ -216,7 +217,7 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
     if int(version) > FORMAT_VERSION:
         raise ModelError(f"{path}: model format {int(version)} was written by a newer texto; "
                          f"this texto reads format {FORMAT_VERSION}: upgrade texto")
-    if int(version) < FORMAT_VERSION:
+    if int(version) < OLDEST_READABLE:
         raise ModelError(f"{path}: model format {int(version)} is no longer supported; "
                          f"fit the model again")
     try:

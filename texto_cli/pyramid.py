@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["downsample", "build_pyramid", "min_size_for", "max_scales_for", "MIN_PATCHES_PER_SIDE"]
+__all__ = ["downsample", "upsample", "lowpass", "build_pyramid", "min_size_for", "max_scales_for", "MIN_PATCHES_PER_SIDE"]
 
 #: The coarsest scale must be at least this many patch widths wide and high.
 MIN_PATCHES_PER_SIDE = 2
@@ -58,6 +58,64 @@ def downsample(image: np.ndarray, periodic: bool = False) -> np.ndarray:
     if x.ndim not in (2, 3) or x.shape[0] < 2 or x.shape[1] < 2:
         raise ValueError(f"cannot downsample an image of shape {x.shape}")
     return _halve_axis(_halve_axis(x, 0, periodic), 1, periodic)
+
+
+def _double_axis(y: np.ndarray, axis: int, periodic: bool) -> np.ndarray:
+    n = y.shape[axis]
+    pad = [(0, 0)] * y.ndim
+    pad[axis] = (1, 1)
+    yp = np.pad(y, pad, mode="wrap" if periodic else "edge")
+
+    def taps(start: int) -> np.ndarray:  # yp[start], ..., n samples
+        sl = [slice(None)] * y.ndim
+        sl[axis] = slice(start, start + n)
+        return yp[tuple(sl)]
+
+    centre = taps(1) * np.float32(0.75)
+    shape = list(y.shape)
+    shape[axis] = 2 * n
+    out = np.empty(shape, np.float32)
+    sl = [slice(None)] * y.ndim
+    sl[axis] = slice(0, None, 2)
+    out[tuple(sl)] = centre + taps(0) * np.float32(0.25)
+    sl[axis] = slice(1, None, 2)
+    out[tuple(sl)] = centre + taps(2) * np.float32(0.25)
+    return out
+
+
+def upsample(image: np.ndarray, periodic: bool = False) -> np.ndarray:
+    """Double each side: float32 (H, W, C) -> (2H, 2W, C), bilinear.
+
+    Fine pixels 2p and 2p+1 take 3/4 of coarse pixel p and 1/4 of its neighbour
+    on their side: 4 times the transpose of ``downsample``'s filter, so it is
+    aligned with it (coarse p at the centre of fine {2p, 2p+1}) and keeps constants.
+    """
+    y = np.asarray(image, dtype=np.float32)
+    return _double_axis(_double_axis(y, 0, periodic), 1, periodic)
+
+
+def lowpass(image: np.ndarray, octaves: int, periodic: bool = False) -> np.ndarray:
+    """The octaves of ``image`` from ``octaves`` levels down: ``octaves`` times
+    ``downsample`` then as many ``upsample``, float32 of the input's shape (H, W, C).
+
+    Sides that are not multiples of 2^octaves are first padded at their end
+    (mirrored, or wrapped if ``periodic``). A pixel depends only on the input
+    within about 3 * 2^octaves pixels, and the decimation grid is anchored at
+    pixel 0: a crop whose start is a multiple of 2^octaves gives the same values
+    away from its ends (``tiling`` relies on this).
+    """
+    x = np.asarray(image, dtype=np.float32)
+    if octaves <= 0:
+        return np.zeros_like(x)
+    H, W = x.shape[:2]
+    f = 2 ** octaves
+    pad = ((0, -H % f), (0, -W % f)) + ((0, 0),) * (x.ndim - 2)
+    y = np.pad(x, pad, mode="wrap" if periodic else "symmetric")
+    for _ in range(octaves):
+        y = downsample(y, periodic)
+    for _ in range(octaves):
+        y = upsample(y, periodic)
+    return y[:H, :W]
 
 
 def build_pyramid(image: np.ndarray, scales: int, periodic: bool = False) -> list[np.ndarray]:

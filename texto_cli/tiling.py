@@ -1,7 +1,9 @@
 """Synthesis by tiles, in bounded memory, for outputs of any size.
 
 Every stage is local: an output pixel depends only on the patches that cover
-it, and a patch only on the w x w input pixels under it. Only the coarsest
+it, and a patch only on the w x w input pixels under it; the octave limit
+(``synthesis.keep_coarse``) adds a halo of 4 * 2^octaves pixels and needs crops
+that start on its decimation grid. Only the coarsest
 Gaussian field is global, and it is 2^(S-1) times smaller per side than the
 output. So a tile of the output is computed from a crop of the field, running
 every stage on a crop just large enough (its halo) for the pixels the next
@@ -27,7 +29,8 @@ import numpy as np
 from .adsn import adsn_field
 from .errors import UsageError
 from .patches import aggregate, transport
-from .synthesis import centre_pixels, grid_size
+from .pyramid import upsample
+from .synthesis import centre_pixels, grid_size, keep_coarse
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,21 @@ def _needed_input(stage_patch: int, factor: int, length_in: int, out: Span) -> S
     return Span(first, last + w)
 
 
+def _kept_octaves(model, k: int) -> int:
+    """Octaves of stage k's output level that ``keep_coarse`` low-passes (0: none)."""
+    octaves = model.config.octaves
+    return 0 if octaves == 0 else octaves + (model.stages[k].scale > 0)
+
+
+def _with_halo(out: Span, octaves: int, length: int) -> Span:
+    """Output rows a stage must compute so that its low-pass is exact on ``out``,
+    starting on the low-pass's decimation grid."""
+    if octaves == 0:
+        return out
+    f = 2 ** octaves
+    return Span(max(0, (out.start - 4 * f) // f * f), min(length, out.stop + 4 * f))
+
+
 def plan(model, canvas: tuple[int, int], rows: Span, cols: Span) -> list[tuple[Span, Span]]:
     """Input (rows, cols) of every stage, coarse to fine, for the final pixels (rows, cols).
 
@@ -63,8 +81,12 @@ def plan(model, canvas: tuple[int, int], rows: Span, cols: Span) -> list[tuple[S
         st = model.stages[k]
         factor = 2 if st.scale > 0 else 1
         size = 2 ** (S - 1 - st.scale)
-        r = _needed_input(st.config.patch, factor, canvas[0] * size, r)
-        c = _needed_input(st.config.patch, factor, canvas[1] * size, c)
+        octaves = _kept_octaves(model, k)
+        align = max(1, 2 ** octaves // factor)  # the output crop starts at factor * input start
+        r, c = (_needed_input(st.config.patch, factor, canvas[i] * size,
+                              _with_halo(span, octaves, factor * canvas[i] * size))
+                for i, span in enumerate((r, c)))
+        r, c = Span(r.start // align * align, r.stop), Span(c.start // align * align, c.stop)
         spans.append((r, c))
     return spans[::-1]
 
@@ -82,10 +104,11 @@ def synthesize_tile(model, field: np.ndarray, rows: Span, cols: Span) -> np.ndar
         index = transport(np.ascontiguousarray(x), w, st.ot)
         factor = 2 if st.scale > 0 else 1
         if k >= model.config.scales:  # the detail stage: same rows and columns as its input
-            x = centre_pixels(model.levels[0], st.positions, index, w, False, x)
+            new = centre_pixels(model.levels[0], st.positions, index, w, False, x)
         else:
             level = model.levels[st.scale - 1] if factor == 2 else model.levels[0]
-            x = aggregate(level, st.positions, index, w, factor)
+            new = aggregate(level, st.positions, index, w, factor)
+        x = keep_coarse(new, upsample(x) if factor == 2 else x, _kept_octaves(model, k), False)
         # x now covers rows [factor * r.start, factor * r.stop) of this stage's output
         nr, nc = spans[k + 1] if k + 1 < len(spans) else (rows, cols)
         x = x[nr.start - factor * r.start:nr.stop - factor * r.start,
