@@ -1,7 +1,6 @@
 """Bad input never crashes or corrupts: CLI errors, untrusted model files, kills, threads,
 degenerate exemplars."""
 
-import io
 import json
 import os
 import signal
