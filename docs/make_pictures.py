@@ -1,0 +1,49 @@
+"""Redraw the README pictures from the demo model (run ``make demo`` first).
+
+``python docs/make_pictures.py [out/demo_model.npz]`` writes
+* docs/demo.jpg: the exemplar beside the 1280x768 demo synthesis (seed 1), both at 3/4 size;
+* docs/tileable.jpg: a 256x256 tileable synthesis (seed 3), tiled 2x2;
+* docs/preview.png: the ``texto inspect --preview`` contact sheet.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from skimage.transform import rescale
+
+from texto_cli.image_io import read_image, write_image
+from texto_cli.model import load
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+GAP = 9
+
+
+def main() -> None:
+    model_path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "out" / "demo_model.npz"
+    model = load(model_path)
+    source = ROOT / "sample_textures" / model.exemplar["source"]
+    exemplar, _ = read_image(source)
+    synthesis = model.synthesize((1280, 768), seed=1)
+
+    small = [rescale(im, 0.75, channel_axis=2, anti_aliasing=True) for im in (exemplar, synthesis)]
+    height = small[1].shape[0]
+    sheet = np.ones((height, small[0].shape[1] + GAP + small[1].shape[1], 3), np.float32)
+    sheet[:small[0].shape[0], :small[0].shape[1]] = small[0]
+    sheet[:, small[0].shape[1] + GAP:] = small[1]
+    write_image(DOCS / "demo.jpg", sheet)
+
+    tile = model.synthesize((256, 256), seed=3, tileable=True)
+    write_image(DOCS / "tileable.jpg", np.tile(tile, (2, 2, 1)))
+
+    subprocess.run([sys.executable, "-m", "texto_cli", "inspect", str(model_path),
+                    "--preview", str(DOCS / "preview.png")], check=True, stdout=subprocess.DEVNULL)
+    print("wrote docs/demo.jpg, docs/tileable.jpg, docs/preview.png")
+
+
+if __name__ == "__main__":
+    main()
