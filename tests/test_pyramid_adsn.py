@@ -80,9 +80,11 @@ def test_lowpass_keeps_coarse_octaves_and_is_local():
     assert np.abs(lowpass(checker, 2) - 0.5)[8:-8, 8:-8].max() < 1e-6
     np.testing.assert_allclose(lowpass(np.full((37, 21, 1), 0.7, np.float32), 3), 0.7, atol=1e-6)
     # a crop starting on the decimation grid (multiples of 8) gives the same values
-    # 4 * 8 pixels away from its cut ends; this is what tiled synthesis relies on
+    # 3 * 8 pixels away from its cut ends; this is what tiled synthesis relies on
     crop = lowpass(x[16:, 24:], 3)
-    np.testing.assert_array_equal(crop[32:, 32:], low[48:, 56:])
+    np.testing.assert_array_equal(crop[24:, 24:], low[40:, 48:])
+    end = lowpass(x[:72, :64], 3)
+    np.testing.assert_array_equal(end[:72 - 24, :64 - 24], low[:72 - 24, :64 - 24])
     assert np.array_equal(lowpass(x, 0), np.zeros_like(x))
 
 
@@ -208,3 +210,19 @@ def test_adsn_constant_exemplar_and_gray_input():
     assert g.shape == (10, 12, 1)
     with pytest.raises(ValueError):
         adsn_field(np.zeros((4, 4, 1)), (0, 5), np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("periodic", [False, True])
+def test_subtract_lowpass_and_keep_coarse_match_the_definition(periodic):
+    from texto_cli.pyramid import subtract_lowpass
+    from texto_cli.synthesis import keep_coarse
+
+    new = RNG.random((40, 56, 3)).astype(np.float32)
+    ref = RNG.random((40, 56, 3)).astype(np.float32)
+    coarse = RNG.random((20, 28, 3)).astype(np.float32)
+    want = new - lowpass(new - ref, 3, periodic)
+    np.testing.assert_array_equal(subtract_lowpass(new.copy(), new - ref, 3, periodic), want)
+    np.testing.assert_array_equal(keep_coarse(new.copy(), ref, 3, periodic), want)
+    want = new - lowpass(new - upsample(coarse, periodic), 4, periodic)
+    np.testing.assert_array_equal(keep_coarse(new.copy(), coarse, 4, periodic, reference_is_coarse=True),
+                                  want)

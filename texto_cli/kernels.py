@@ -221,3 +221,78 @@ def aggregate_patches(source, positions, index, w, factor, periodic, out):
         for c in range(Wo):
             for ch in range(C):
                 out[r, c, ch] = acc[c, ch] / cnt[c]
+
+
+# ---------------------------------------------------------------------------
+# Pyramid filters (see ``pyramid``). Both are separable and apply the same
+# float32 operations in the same order as the row-then-column numpy formulas,
+# so a pixel's value does not depend on the image it is computed in.
+
+
+@njit(cache=True, inline="always")
+def _tap(i, n, periodic):
+    """Index i of a length-n axis, wrapped or mirrored (-1 -> 0, n -> n - 1: for one
+    pixel beyond the edge, mirroring and repeating the edge agree)."""
+    if periodic:
+        return i % n
+    if i < 0:
+        return -i - 1
+    if i >= n:
+        return 2 * n - 1 - i
+    return i
+
+
+@njit(cache=True, parallel=True)
+def halve(image, periodic, out):
+    """out (H//2, W//2, C) float32: ``image`` (H, W, C) filtered by [1, 3, 3, 1] / 8 on
+    fine pixels 2p-1 .. 2p+2 along rows, then along columns, and decimated."""
+    H, W, C = image.shape
+    Ho, Wo = out.shape[0], out.shape[1]
+    three = np.float32(3.0)
+    eighth = np.float32(1.0 / 8.0)
+    for p in prange(Ho):
+        r0 = _tap(2 * p - 1, H, periodic)
+        r1 = _tap(2 * p, H, periodic)
+        r2 = _tap(2 * p + 1, H, periodic)
+        r3 = _tap(2 * p + 2, H, periodic)
+        col = np.empty((W, C), dtype=np.float32)  # this output row, filtered along rows
+        for c in range(W):
+            for ch in range(C):
+                v = (image[r1, c, ch] + image[r2, c, ch]) * three
+                v += image[r0, c, ch]
+                v += image[r3, c, ch]
+                col[c, ch] = v * eighth
+        for q in range(Wo):
+            c0 = _tap(2 * q - 1, W, periodic)
+            c1 = _tap(2 * q, W, periodic)
+            c2 = _tap(2 * q + 1, W, periodic)
+            c3 = _tap(2 * q + 2, W, periodic)
+            for ch in range(C):
+                v = (col[c1, ch] + col[c2, ch]) * three
+                v += col[c0, ch]
+                v += col[c3, ch]
+                out[p, q, ch] = v * eighth
+
+
+@njit(cache=True, parallel=True)
+def add_doubled(low, periodic, sign, out):
+    """out[r, c] += sign * (``low`` (h, w, C) doubled bilinearly), for the top-left
+    (rows, cols) of out <= (2h, 2w): fine pixel 2p takes 3/4 of coarse p and 1/4 of
+    p - 1, fine 2p + 1 3/4 of p and 1/4 of p + 1 (edges repeated or wrapped);
+    rows first, then columns."""
+    h, w, C = low.shape
+    H, W = out.shape[0], out.shape[1]
+    three_q = np.float32(0.75)
+    quarter = np.float32(0.25)
+    for r in prange(H):
+        p = r // 2
+        pn = _tap(p - 1 if r % 2 == 0 else p + 1, h, periodic)
+        row = np.empty((w, C), dtype=np.float32)
+        for c in range(w):
+            for ch in range(C):
+                row[c, ch] = low[p, c, ch] * three_q + low[pn, c, ch] * quarter
+        for c in range(W):
+            q = c // 2
+            qn = _tap(q - 1 if c % 2 == 0 else q + 1, w, periodic)
+            for ch in range(C):
+                out[r, c, ch] += sign * (row[q, ch] * three_q + row[qn, ch] * quarter)

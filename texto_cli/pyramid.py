@@ -23,29 +23,17 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["downsample", "upsample", "lowpass", "build_pyramid", "min_size_for", "max_scales_for", "MIN_PATCHES_PER_SIDE"]
+from . import kernels
+
+__all__ = ["downsample", "upsample", "lowpass", "subtract_lowpass", "build_pyramid", "min_size_for", "max_scales_for", "MIN_PATCHES_PER_SIDE"]
 
 #: The coarsest scale must be at least this many patch widths wide and high.
 MIN_PATCHES_PER_SIDE = 2
 
 
-def _halve_axis(x: np.ndarray, axis: int, periodic: bool) -> np.ndarray:
-    n = x.shape[axis] // 2
-    pad = [(0, 0)] * x.ndim
-    pad[axis] = (1, 1)
-    xp = np.pad(x, pad, mode="wrap" if periodic else "symmetric")
-
-    def taps(start: int) -> np.ndarray:  # xp[start], xp[start + 2], ..., n samples
-        sl = [slice(None)] * x.ndim
-        sl[axis] = slice(start, start + 2 * n, 2)
-        return xp[tuple(sl)]
-
-    out = taps(1) + taps(2)
-    out *= np.float32(3.0)
-    out += taps(0)
-    out += taps(3)
-    out *= np.float32(1.0 / 8.0)
-    return out
+def _as_3d(image: np.ndarray) -> np.ndarray:
+    x = np.ascontiguousarray(image, dtype=np.float32)
+    return x[:, :, None] if x.ndim == 2 else x
 
 
 def downsample(image: np.ndarray, periodic: bool = False) -> np.ndarray:
@@ -54,33 +42,13 @@ def downsample(image: np.ndarray, periodic: bool = False) -> np.ndarray:
     ``periodic=True`` treats the image as a torus (use for tileable images).
     A 2-D (H, W) input gives a 2-D output.
     """
-    x = np.asarray(image, dtype=np.float32)
+    x = np.asarray(image)
     if x.ndim not in (2, 3) or x.shape[0] < 2 or x.shape[1] < 2:
         raise ValueError(f"cannot downsample an image of shape {x.shape}")
-    return _halve_axis(_halve_axis(x, 0, periodic), 1, periodic)
-
-
-def _double_axis(y: np.ndarray, axis: int, periodic: bool) -> np.ndarray:
-    n = y.shape[axis]
-    pad = [(0, 0)] * y.ndim
-    pad[axis] = (1, 1)
-    yp = np.pad(y, pad, mode="wrap" if periodic else "edge")
-
-    def taps(start: int) -> np.ndarray:  # yp[start], ..., n samples
-        sl = [slice(None)] * y.ndim
-        sl[axis] = slice(start, start + n)
-        return yp[tuple(sl)]
-
-    centre = taps(1) * np.float32(0.75)
-    shape = list(y.shape)
-    shape[axis] = 2 * n
-    out = np.empty(shape, np.float32)
-    sl = [slice(None)] * y.ndim
-    sl[axis] = slice(0, None, 2)
-    out[tuple(sl)] = centre + taps(0) * np.float32(0.25)
-    sl[axis] = slice(1, None, 2)
-    out[tuple(sl)] = centre + taps(2) * np.float32(0.25)
-    return out
+    x3 = _as_3d(x)
+    out = np.empty((x3.shape[0] // 2, x3.shape[1] // 2, x3.shape[2]), np.float32)
+    kernels.halve(x3, periodic, out)
+    return out[:, :, 0] if x.ndim == 2 else out
 
 
 def upsample(image: np.ndarray, periodic: bool = False) -> np.ndarray:
@@ -90,8 +58,25 @@ def upsample(image: np.ndarray, periodic: bool = False) -> np.ndarray:
     on their side: 4 times the transpose of ``downsample``'s filter, so it is
     aligned with it (coarse p at the centre of fine {2p, 2p+1}) and keeps constants.
     """
-    y = np.asarray(image, dtype=np.float32)
-    return _double_axis(_double_axis(y, 0, periodic), 1, periodic)
+    y = _as_3d(image)
+    out = np.zeros((2 * y.shape[0], 2 * y.shape[1], y.shape[2]), np.float32)
+    kernels.add_doubled(y, periodic, np.float32(1.0), out)
+    return out
+
+
+def _coarse_part(x: np.ndarray, octaves: int, periodic: bool) -> np.ndarray:
+    """``x`` (H, W, C) padded at its ends to multiples of 2^octaves (mirrored, or
+    wrapped if periodic), downsampled ``octaves`` times and upsampled ``octaves - 1``
+    times: one doubling short of ``lowpass``."""
+    H, W = x.shape[:2]
+    f = 2 ** octaves
+    if H % f or W % f:
+        x = np.pad(x, ((0, -H % f), (0, -W % f), (0, 0)), mode="wrap" if periodic else "symmetric")
+    for _ in range(octaves):
+        x = downsample(x, periodic)
+    for _ in range(octaves - 1):
+        x = upsample(x, periodic)
+    return x
 
 
 def lowpass(image: np.ndarray, octaves: int, periodic: bool = False) -> np.ndarray:
@@ -100,22 +85,26 @@ def lowpass(image: np.ndarray, octaves: int, periodic: bool = False) -> np.ndarr
 
     Sides that are not multiples of 2^octaves are first padded at their end
     (mirrored, or wrapped if ``periodic``). A pixel depends only on the input
-    within about 3 * 2^octaves pixels, and the decimation grid is anchored at
-    pixel 0: a crop whose start is a multiple of 2^octaves gives the same values
-    away from its ends (``tiling`` relies on this).
+    within 3 * 2^octaves pixels, and the decimation grid is anchored at pixel 0:
+    a crop whose start is a multiple of 2^octaves gives the same values away
+    from its ends (``tiling`` relies on this).
     """
-    x = np.asarray(image, dtype=np.float32)
-    if octaves <= 0:
-        return np.zeros_like(x)
-    H, W = x.shape[:2]
-    f = 2 ** octaves
-    pad = ((0, -H % f), (0, -W % f)) + ((0, 0),) * (x.ndim - 2)
-    y = np.pad(x, pad, mode="wrap" if periodic else "symmetric")
-    for _ in range(octaves):
-        y = downsample(y, periodic)
-    for _ in range(octaves):
-        y = upsample(y, periodic)
-    return y[:H, :W]
+    x = _as_3d(image)
+    out = np.zeros_like(x)
+    if octaves > 0:
+        kernels.add_doubled(_coarse_part(x, octaves, periodic), periodic, np.float32(1.0), out)
+    return out
+
+
+def subtract_lowpass(image: np.ndarray, residual: np.ndarray, octaves: int,
+                     periodic: bool = False) -> np.ndarray:
+    """``image - lowpass(residual, octaves)`` computed in place in ``image`` (float32,
+    C-contiguous, same shape as ``residual``): the same values, without a full-size
+    low-pass image. Returns ``image``."""
+    if octaves > 0:
+        kernels.add_doubled(_coarse_part(_as_3d(residual), octaves, periodic), periodic,
+                            np.float32(-1.0), image)
+    return image
 
 
 def build_pyramid(image: np.ndarray, scales: int, periodic: bool = False) -> list[np.ndarray]:

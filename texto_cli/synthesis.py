@@ -26,10 +26,11 @@ from typing import Callable
 
 import numpy as np
 
+from . import kernels
 from .adsn import adsn_field
 from .errors import UsageError
 from .patches import aggregate, transport
-from .pyramid import lowpass, upsample
+from .pyramid import subtract_lowpass
 
 
 @dataclass
@@ -70,12 +71,20 @@ def centre_pixels(source: np.ndarray, positions: np.ndarray, index: np.ndarray, 
     return out
 
 
-def keep_coarse(new: np.ndarray, reference: np.ndarray, octaves: int, periodic: bool) -> np.ndarray:
+def keep_coarse(new: np.ndarray, reference: np.ndarray, octaves: int, periodic: bool,
+                reference_is_coarse: bool = False) -> np.ndarray:
     """``new`` with its octaves from ``octaves`` levels down replaced by those of
-    ``reference`` (same shape, float32 (H, W, C)); ``octaves`` = 0 returns ``new``."""
+    ``reference``: new - lowpass(new - reference), computed in place in ``new``
+    (float32 (H, W, C)). ``reference_is_coarse``: ``reference`` is at half the
+    resolution and stands for ``upsample(reference)``. ``octaves`` = 0 returns ``new``."""
     if octaves <= 0:
         return new
-    return new - lowpass(new - reference, octaves, periodic)
+    if reference_is_coarse:
+        residual = new.copy()
+        kernels.add_doubled(np.ascontiguousarray(reference), periodic, np.float32(-1.0), residual)
+    else:
+        residual = new - reference
+    return subtract_lowpass(new, residual, octaves, periodic)
 
 
 def run(model, coarse_shape: tuple[int, int], rng: np.random.Generator, stop: int | None = None,
@@ -113,7 +122,7 @@ def run(model, coarse_shape: tuple[int, int], rng: np.random.Generator, stop: in
             record.after.append(same_scale)
         if st.scale > 0:
             finer = aggregate(model.levels[st.scale - 1], st.positions, index, w, 2, periodic)
-            x = keep_coarse(finer, upsample(x, periodic), octaves + 1 if octaves else 0, periodic)
+            x = keep_coarse(finer, x, octaves + 1 if octaves else 0, periodic, reference_is_coarse=True)
         else:
             x = same_scale
         if progress is not None:

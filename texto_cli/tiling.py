@@ -2,7 +2,7 @@
 
 Every stage is local: an output pixel depends only on the patches that cover
 it, and a patch only on the w x w input pixels under it; the octave limit
-(``synthesis.keep_coarse``) adds a halo of 4 * 2^octaves pixels and needs crops
+(``synthesis.keep_coarse``) adds a halo of 3 * 2^octaves pixels and needs crops
 that start on its decimation grid. Only the coarsest
 Gaussian field is global, and it is 2^(S-1) times smaller per side than the
 output. So a tile of the output is computed from a crop of the field, running
@@ -29,7 +29,6 @@ import numpy as np
 from .adsn import adsn_field
 from .errors import UsageError
 from .patches import aggregate, transport
-from .pyramid import upsample
 from .synthesis import centre_pixels, grid_size, keep_coarse
 
 
@@ -66,7 +65,7 @@ def _with_halo(out: Span, octaves: int, length: int) -> Span:
     if octaves == 0:
         return out
     f = 2 ** octaves
-    return Span(max(0, (out.start - 4 * f) // f * f), min(length, out.stop + 4 * f))
+    return Span(max(0, (out.start - 3 * f) // f * f), min(length, out.stop + 3 * f))
 
 
 def plan(model, canvas: tuple[int, int], rows: Span, cols: Span) -> list[tuple[Span, Span]]:
@@ -108,7 +107,8 @@ def synthesize_tile(model, field: np.ndarray, rows: Span, cols: Span) -> np.ndar
         else:
             level = model.levels[st.scale - 1] if factor == 2 else model.levels[0]
             new = aggregate(level, st.positions, index, w, factor)
-        x = keep_coarse(new, upsample(x) if factor == 2 else x, _kept_octaves(model, k), False)
+        x = keep_coarse(new, np.ascontiguousarray(x), _kept_octaves(model, k), False,
+                        reference_is_coarse=factor == 2)
         # x now covers rows [factor * r.start, factor * r.stop) of this stage's output
         nr, nc = spans[k + 1] if k + 1 < len(spans) else (rows, cols)
         x = x[nr.start - factor * r.start:nr.stop - factor * r.start,
