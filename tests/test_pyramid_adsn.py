@@ -213,13 +213,14 @@ def test_adsn_constant_exemplar_and_gray_input():
 
 
 @pytest.mark.parametrize("periodic", [False, True])
-def test_subtract_lowpass_and_keep_coarse_match_the_definition(periodic):
+@pytest.mark.parametrize("shape", [(40, 56), (64, 48)])  # sides multiples of 2^4 or not
+def test_subtract_lowpass_and_keep_coarse_match_the_definition(periodic, shape):
     from texto_cli.pyramid import subtract_lowpass
     from texto_cli.synthesis import keep_coarse
 
-    new = RNG.random((40, 56, 3)).astype(np.float32)
-    ref = RNG.random((40, 56, 3)).astype(np.float32)
-    coarse = RNG.random((20, 28, 3)).astype(np.float32)
+    new = RNG.random((*shape, 3)).astype(np.float32)
+    ref = RNG.random((*shape, 3)).astype(np.float32)
+    coarse = RNG.random((shape[0] // 2, shape[1] // 2, 3)).astype(np.float32)
     want = new - lowpass(new - ref, 3, periodic)
     np.testing.assert_array_equal(subtract_lowpass(new.copy(), new - ref, 3, periodic), want)
     np.testing.assert_array_equal(keep_coarse(new.copy(), ref, 3, periodic), want)

@@ -296,3 +296,75 @@ def add_doubled(low, periodic, sign, out):
             qn = _tap(q - 1 if c % 2 == 0 else q + 1, w, periodic)
             for ch in range(C):
                 out[r, c, ch] += sign * (row[q, ch] * three_q + row[qn, ch] * quarter)
+
+
+@njit(cache=True, inline="always")
+def _difference(a, b, b_coarse, periodic, r, c, ch):
+    """a[r, c, ch] - B[r, c, ch], B = b, or b doubled bilinearly (as ``add_doubled``) if b_coarse."""
+    if not b_coarse:
+        return a[r, c, ch] - b[r, c, ch]
+    h, w = b.shape[0], b.shape[1]
+    p = r // 2
+    pn = _tap(p - 1 if r % 2 == 0 else p + 1, h, periodic)
+    q = c // 2
+    qn = _tap(q - 1 if c % 2 == 0 else q + 1, w, periodic)
+    three_q = np.float32(0.75)
+    quarter = np.float32(0.25)
+    row_q = b[p, q, ch] * three_q + b[pn, q, ch] * quarter
+    row_qn = b[p, qn, ch] * three_q + b[pn, qn, ch] * quarter
+    return a[r, c, ch] + np.float32(-1.0) * (row_q * three_q + row_qn * quarter)
+
+
+@njit(cache=True, parallel=True)
+def halve_difference(a, b, b_coarse, periodic, out):
+    """``halve`` of a - B without forming it: a (H, W, C) float32; B = b (H, W, C), or
+    b (H/2, W/2, C) doubled bilinearly if b_coarse. Same values as forming a - B
+    (``a - b``, or ``add_doubled(b, periodic, -1, a.copy())``) and halving it."""
+    H, W, C = a.shape
+    Ho, Wo = out.shape[0], out.shape[1]
+    three = np.float32(3.0)
+    eighth = np.float32(1.0 / 8.0)
+    for p in prange(Ho):
+        r0 = _tap(2 * p - 1, H, periodic)
+        r1 = _tap(2 * p, H, periodic)
+        r2 = _tap(2 * p + 1, H, periodic)
+        r3 = _tap(2 * p + 2, H, periodic)
+        col = np.empty((W, C), dtype=np.float32)
+        for c in range(W):
+            for ch in range(C):
+                v = (_difference(a, b, b_coarse, periodic, r1, c, ch)
+                     + _difference(a, b, b_coarse, periodic, r2, c, ch)) * three
+                v += _difference(a, b, b_coarse, periodic, r0, c, ch)
+                v += _difference(a, b, b_coarse, periodic, r3, c, ch)
+                col[c, ch] = v * eighth
+        for q in range(Wo):
+            c0 = _tap(2 * q - 1, W, periodic)
+            c1 = _tap(2 * q, W, periodic)
+            c2 = _tap(2 * q + 1, W, periodic)
+            c3 = _tap(2 * q + 2, W, periodic)
+            for ch in range(C):
+                v = (col[c1, ch] + col[c2, ch]) * three
+                v += col[c0, ch]
+                v += col[c3, ch]
+                out[p, q, ch] = v * eighth
+
+
+@njit(cache=True, parallel=True)
+def write_centres(source, positions, index, c, periodic, out):
+    """out[i + c, j + c] = source[positions[index[i, j]] + c] for every patch (i, j) of
+    ``index`` (Hp, Wp) int32; rows and columns wrap around out if periodic."""
+    H, W = out.shape[0], out.shape[1]
+    C = out.shape[2]
+    for i in prange(index.shape[0]):
+        r = i + c
+        if periodic and r >= H:
+            r -= H
+        for j in range(index.shape[1]):
+            col = j + c
+            if periodic and col >= W:
+                col -= W
+            t = index[i, j]
+            sr = positions[t, 0] + c
+            sc = positions[t, 1] + c
+            for ch in range(C):
+                out[r, col, ch] = source[sr, sc, ch]

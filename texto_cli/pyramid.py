@@ -64,15 +64,16 @@ def upsample(image: np.ndarray, periodic: bool = False) -> np.ndarray:
     return out
 
 
-def _coarse_part(x: np.ndarray, octaves: int, periodic: bool) -> np.ndarray:
+def _coarse_part(x: np.ndarray, octaves: int, periodic: bool, halved: bool = False) -> np.ndarray:
     """``x`` (H, W, C) padded at its ends to multiples of 2^octaves (mirrored, or
     wrapped if periodic), downsampled ``octaves`` times and upsampled ``octaves - 1``
-    times: one doubling short of ``lowpass``."""
+    times: one doubling short of ``lowpass``. ``halved``: x is already downsampled
+    once, from an image whose sides are multiples of 2^octaves."""
     H, W = x.shape[:2]
-    f = 2 ** octaves
+    f = 2 ** (octaves - halved)
     if H % f or W % f:
         x = np.pad(x, ((0, -H % f), (0, -W % f), (0, 0)), mode="wrap" if periodic else "symmetric")
-    for _ in range(octaves):
+    for _ in range(octaves - halved):
         x = downsample(x, periodic)
     for _ in range(octaves - 1):
         x = upsample(x, periodic)
@@ -97,12 +98,14 @@ def lowpass(image: np.ndarray, octaves: int, periodic: bool = False) -> np.ndarr
 
 
 def subtract_lowpass(image: np.ndarray, residual: np.ndarray, octaves: int,
-                     periodic: bool = False) -> np.ndarray:
+                     periodic: bool = False, halved: bool = False) -> np.ndarray:
     """``image - lowpass(residual, octaves)`` computed in place in ``image`` (float32,
     C-contiguous, same shape as ``residual``): the same values, without a full-size
-    low-pass image. Returns ``image``."""
+    low-pass image. ``halved``: ``residual`` is given downsampled once (see
+    ``kernels.halve_difference``), and image's sides are multiples of 2^octaves.
+    Returns ``image``."""
     if octaves > 0:
-        kernels.add_doubled(_coarse_part(_as_3d(residual), octaves, periodic), periodic,
+        kernels.add_doubled(_coarse_part(_as_3d(residual), octaves, periodic, halved), periodic,
                             np.float32(-1.0), image)
     return image
 

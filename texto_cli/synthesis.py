@@ -60,14 +60,10 @@ def centre_pixels(source: np.ndarray, positions: np.ndarray, index: np.ndarray, 
     non-periodic image) keep their value in ``borders`` (the stage's input image),
     which also gives the output shape. Returns a new float32 array.
     """
-    c = w // 2
-    centres = positions[index] + c  # (Hp, Wp, 2)
-    values = source[centres[..., 0], centres[..., 1]]
-    out = borders.copy()
-    if periodic:
-        out[:] = np.roll(values, (c, c), axis=(0, 1))
-    else:
-        out[c:c + index.shape[0], c:c + index.shape[1]] = values
+    out = np.array(borders, dtype=np.float32, order="C")
+    kernels.write_centres(np.ascontiguousarray(source, dtype=np.float32),
+                          np.ascontiguousarray(positions, dtype=np.int32),
+                          np.ascontiguousarray(index, dtype=np.int32), w // 2, periodic, out)
     return out
 
 
@@ -79,9 +75,16 @@ def keep_coarse(new: np.ndarray, reference: np.ndarray, octaves: int, periodic: 
     resolution and stands for ``upsample(reference)``. ``octaves`` = 0 returns ``new``."""
     if octaves <= 0:
         return new
+    reference = np.ascontiguousarray(reference)
+    H, W, C = new.shape
+    f = 2 ** octaves
+    if H % f == 0 and W % f == 0:  # the residual is halved as it is formed: no full-size copy
+        half = np.empty((H // 2, W // 2, C), np.float32)
+        kernels.halve_difference(new, reference, reference_is_coarse, periodic, half)
+        return subtract_lowpass(new, half, octaves, periodic, halved=True)
     if reference_is_coarse:
         residual = new.copy()
-        kernels.add_doubled(np.ascontiguousarray(reference), periodic, np.float32(-1.0), residual)
+        kernels.add_doubled(reference, periodic, np.float32(-1.0), residual)
     else:
         residual = new - reference
     return subtract_lowpass(new, residual, octaves, periodic)
@@ -156,4 +159,6 @@ def synthesize(model, size: tuple[int, int], seed: int = 0, tileable: bool = Fal
     if record is not None:
         for images in (record.before, record.after):
             images[:] = [np.clip(im + model.offset, 0.0, 1.0) for im in images]
-    return np.clip(image[:height, :width] + model.offset, 0.0, 1.0)
+    image = image[:height, :width]
+    image += model.offset
+    return np.ascontiguousarray(np.clip(image, 0.0, 1.0, out=image))
