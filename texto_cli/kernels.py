@@ -242,12 +242,30 @@ def _tap(i, n, periodic):
     return i
 
 
+@njit(cache=True, inline="always")
+def _halve_row(col, periodic, out_row):
+    """out_row (W//2, C) = ``col`` (W, C) filtered by [1, 3, 3, 1] / 8 and decimated."""
+    W, C = col.shape
+    three = np.float32(3.0)
+    eighth = np.float32(1.0 / 8.0)
+    for q in range(out_row.shape[0]):
+        c0 = _tap(2 * q - 1, W, periodic)
+        c1 = _tap(2 * q, W, periodic)
+        c2 = _tap(2 * q + 1, W, periodic)
+        c3 = _tap(2 * q + 2, W, periodic)
+        for ch in range(C):
+            v = (col[c1, ch] + col[c2, ch]) * three
+            v += col[c0, ch]
+            v += col[c3, ch]
+            out_row[q, ch] = v * eighth
+
+
 @njit(cache=True, parallel=True)
 def halve(image, periodic, out):
     """out (H//2, W//2, C) float32: ``image`` (H, W, C) filtered by [1, 3, 3, 1] / 8 on
     fine pixels 2p-1 .. 2p+2 along rows, then along columns, and decimated."""
     H, W, C = image.shape
-    Ho, Wo = out.shape[0], out.shape[1]
+    Ho = out.shape[0]
     three = np.float32(3.0)
     eighth = np.float32(1.0 / 8.0)
     for p in prange(Ho):
@@ -262,16 +280,7 @@ def halve(image, periodic, out):
                 v += image[r0, c, ch]
                 v += image[r3, c, ch]
                 col[c, ch] = v * eighth
-        for q in range(Wo):
-            c0 = _tap(2 * q - 1, W, periodic)
-            c1 = _tap(2 * q, W, periodic)
-            c2 = _tap(2 * q + 1, W, periodic)
-            c3 = _tap(2 * q + 2, W, periodic)
-            for ch in range(C):
-                v = (col[c1, ch] + col[c2, ch]) * three
-                v += col[c0, ch]
-                v += col[c3, ch]
-                out[p, q, ch] = v * eighth
+        _halve_row(col, periodic, out[p])
 
 
 @njit(cache=True, parallel=True)
@@ -321,7 +330,7 @@ def halve_difference(a, b, b_coarse, periodic, out):
     b (H/2, W/2, C) doubled bilinearly if b_coarse. Same values as forming a - B
     (``a - b``, or ``add_doubled(b, periodic, -1, a.copy())``) and halving it."""
     H, W, C = a.shape
-    Ho, Wo = out.shape[0], out.shape[1]
+    Ho = out.shape[0]
     three = np.float32(3.0)
     eighth = np.float32(1.0 / 8.0)
     for p in prange(Ho):
@@ -337,16 +346,7 @@ def halve_difference(a, b, b_coarse, periodic, out):
                 v += _difference(a, b, b_coarse, periodic, r0, c, ch)
                 v += _difference(a, b, b_coarse, periodic, r3, c, ch)
                 col[c, ch] = v * eighth
-        for q in range(Wo):
-            c0 = _tap(2 * q - 1, W, periodic)
-            c1 = _tap(2 * q, W, periodic)
-            c2 = _tap(2 * q + 1, W, periodic)
-            c3 = _tap(2 * q + 2, W, periodic)
-            for ch in range(C):
-                v = (col[c1, ch] + col[c2, ch]) * three
-                v += col[c0, ch]
-                v += col[c3, ch]
-                out[p, q, ch] = v * eighth
+        _halve_row(col, periodic, out[p])
 
 
 @njit(cache=True, parallel=True)
