@@ -242,33 +242,47 @@ def _tap(i, n, periodic):
     return i
 
 
+#: what ``halve`` subtracts from its image a before filtering
+NOTHING, SAME_SIZE, DOUBLED = 0, 1, 2
+
+
 @njit(cache=True, inline="always")
-def _halve_row(col, periodic, out_row):
-    """out_row (W//2, C) = ``col`` (W, C) filtered by [1, 3, 3, 1] / 8 and decimated."""
-    W, C = col.shape
-    three = np.float32(3.0)
-    eighth = np.float32(1.0 / 8.0)
-    for q in range(out_row.shape[0]):
-        c0 = _tap(2 * q - 1, W, periodic)
-        c1 = _tap(2 * q, W, periodic)
-        c2 = _tap(2 * q + 1, W, periodic)
-        c3 = _tap(2 * q + 2, W, periodic)
-        for ch in range(C):
-            v = (col[c1, ch] + col[c2, ch]) * three
-            v += col[c0, ch]
-            v += col[c3, ch]
-            out_row[q, ch] = v * eighth
+def _doubled(low, periodic, r, c, ch):
+    """Pixel (r, c, ch) of ``low`` (h, w, C) doubled bilinearly: fine 2p takes 3/4 of
+    coarse p and 1/4 of p - 1, fine 2p + 1 3/4 of p and 1/4 of p + 1 (edges repeated or
+    wrapped); rows first, then columns."""
+    three_q = np.float32(0.75)
+    quarter = np.float32(0.25)
+    p = r // 2
+    pn = _tap(p - 1 if r % 2 == 0 else p + 1, low.shape[0], periodic)
+    q = c // 2
+    qn = _tap(q - 1 if c % 2 == 0 else q + 1, low.shape[1], periodic)
+    row_q = low[p, q, ch] * three_q + low[pn, q, ch] * quarter
+    row_qn = low[p, qn, ch] * three_q + low[pn, qn, ch] * quarter
+    return row_q * three_q + row_qn * quarter
+
+
+@njit(cache=True, inline="always")
+def _value(a, b, mode, periodic, r, c, ch):
+    """a[r, c, ch], minus b[r, c, ch] (SAME_SIZE) or b doubled (DOUBLED)."""
+    if mode == SAME_SIZE:
+        return a[r, c, ch] - b[r, c, ch]
+    if mode == DOUBLED:
+        return a[r, c, ch] + np.float32(-1.0) * _doubled(b, periodic, r, c, ch)
+    return a[r, c, ch]
 
 
 @njit(cache=True, parallel=True)
-def halve(image, periodic, out):
-    """out (H//2, W//2, C) float32: ``image`` (H, W, C) filtered by [1, 3, 3, 1] / 8 on
-    fine pixels 2p-1 .. 2p+2 along rows, then along columns, and decimated."""
-    H, W, C = image.shape
-    Ho = out.shape[0]
+def halve(a, b, mode, periodic, out):
+    """out (H//2, W//2, C) float32: the image ``a`` (H, W, C) minus ``b`` as ``mode``
+    says (NOTHING; SAME_SIZE: b (H, W, C); DOUBLED: b (H/2, W/2, C) doubled), filtered
+    by [1, 3, 3, 1] / 8 on fine pixels 2p-1 .. 2p+2 along rows, then along columns,
+    and decimated. The difference is never stored: its values are those of
+    ``a - b`` or ``add_doubled(b, periodic, -1, a.copy())``."""
+    H, W, C = a.shape
     three = np.float32(3.0)
     eighth = np.float32(1.0 / 8.0)
-    for p in prange(Ho):
+    for p in prange(out.shape[0]):
         r0 = _tap(2 * p - 1, H, periodic)
         r1 = _tap(2 * p, H, periodic)
         r2 = _tap(2 * p + 1, H, periodic)
@@ -276,77 +290,31 @@ def halve(image, periodic, out):
         col = np.empty((W, C), dtype=np.float32)  # this output row, filtered along rows
         for c in range(W):
             for ch in range(C):
-                v = (image[r1, c, ch] + image[r2, c, ch]) * three
-                v += image[r0, c, ch]
-                v += image[r3, c, ch]
+                v = (_value(a, b, mode, periodic, r1, c, ch)
+                     + _value(a, b, mode, periodic, r2, c, ch)) * three
+                v += _value(a, b, mode, periodic, r0, c, ch)
+                v += _value(a, b, mode, periodic, r3, c, ch)
                 col[c, ch] = v * eighth
-        _halve_row(col, periodic, out[p])
+        for q in range(out.shape[1]):
+            c0 = _tap(2 * q - 1, W, periodic)
+            c1 = _tap(2 * q, W, periodic)
+            c2 = _tap(2 * q + 1, W, periodic)
+            c3 = _tap(2 * q + 2, W, periodic)
+            for ch in range(C):
+                v = (col[c1, ch] + col[c2, ch]) * three
+                v += col[c0, ch]
+                v += col[c3, ch]
+                out[p, q, ch] = v * eighth
 
 
 @njit(cache=True, parallel=True)
 def add_doubled(low, periodic, sign, out):
-    """out[r, c] += sign * (``low`` (h, w, C) doubled bilinearly), for the top-left
-    (rows, cols) of out <= (2h, 2w): fine pixel 2p takes 3/4 of coarse p and 1/4 of
-    p - 1, fine 2p + 1 3/4 of p and 1/4 of p + 1 (edges repeated or wrapped);
-    rows first, then columns."""
-    h, w, C = low.shape
-    H, W = out.shape[0], out.shape[1]
-    three_q = np.float32(0.75)
-    quarter = np.float32(0.25)
-    for r in prange(H):
-        p = r // 2
-        pn = _tap(p - 1 if r % 2 == 0 else p + 1, h, periodic)
-        row = np.empty((w, C), dtype=np.float32)
-        for c in range(w):
-            for ch in range(C):
-                row[c, ch] = low[p, c, ch] * three_q + low[pn, c, ch] * quarter
-        for c in range(W):
-            q = c // 2
-            qn = _tap(q - 1 if c % 2 == 0 else q + 1, w, periodic)
-            for ch in range(C):
-                out[r, c, ch] += sign * (row[q, ch] * three_q + row[qn, ch] * quarter)
-
-
-@njit(cache=True, inline="always")
-def _difference(a, b, b_coarse, periodic, r, c, ch):
-    """a[r, c, ch] - B[r, c, ch], B = b, or b doubled bilinearly (as ``add_doubled``) if b_coarse."""
-    if not b_coarse:
-        return a[r, c, ch] - b[r, c, ch]
-    h, w = b.shape[0], b.shape[1]
-    p = r // 2
-    pn = _tap(p - 1 if r % 2 == 0 else p + 1, h, periodic)
-    q = c // 2
-    qn = _tap(q - 1 if c % 2 == 0 else q + 1, w, periodic)
-    three_q = np.float32(0.75)
-    quarter = np.float32(0.25)
-    row_q = b[p, q, ch] * three_q + b[pn, q, ch] * quarter
-    row_qn = b[p, qn, ch] * three_q + b[pn, qn, ch] * quarter
-    return a[r, c, ch] + np.float32(-1.0) * (row_q * three_q + row_qn * quarter)
-
-
-@njit(cache=True, parallel=True)
-def halve_difference(a, b, b_coarse, periodic, out):
-    """``halve`` of a - B without forming it: a (H, W, C) float32; B = b (H, W, C), or
-    b (H/2, W/2, C) doubled bilinearly if b_coarse. Same values as forming a - B
-    (``a - b``, or ``add_doubled(b, periodic, -1, a.copy())``) and halving it."""
-    H, W, C = a.shape
-    Ho = out.shape[0]
-    three = np.float32(3.0)
-    eighth = np.float32(1.0 / 8.0)
-    for p in prange(Ho):
-        r0 = _tap(2 * p - 1, H, periodic)
-        r1 = _tap(2 * p, H, periodic)
-        r2 = _tap(2 * p + 1, H, periodic)
-        r3 = _tap(2 * p + 2, H, periodic)
-        col = np.empty((W, C), dtype=np.float32)
-        for c in range(W):
-            for ch in range(C):
-                v = (_difference(a, b, b_coarse, periodic, r1, c, ch)
-                     + _difference(a, b, b_coarse, periodic, r2, c, ch)) * three
-                v += _difference(a, b, b_coarse, periodic, r0, c, ch)
-                v += _difference(a, b, b_coarse, periodic, r3, c, ch)
-                col[c, ch] = v * eighth
-        _halve_row(col, periodic, out[p])
+    """out[r, c] += sign * (``low`` (h, w, C) doubled bilinearly, see ``_doubled``),
+    for the top-left (rows, cols) of out <= (2h, 2w)."""
+    for r in prange(out.shape[0]):
+        for c in range(out.shape[1]):
+            for ch in range(out.shape[2]):
+                out[r, c, ch] += sign * _doubled(low, periodic, r, c, ch)
 
 
 @njit(cache=True, parallel=True)

@@ -25,7 +25,8 @@ import numpy as np
 
 from . import kernels
 
-__all__ = ["downsample", "upsample", "lowpass", "subtract_lowpass", "build_pyramid", "min_size_for", "max_scales_for", "MIN_PATCHES_PER_SIDE"]
+__all__ = ["downsample", "upsample", "lowpass", "subtract_lowpass", "build_pyramid", "min_size_for",
+           "max_scales_for", "MIN_PATCHES_PER_SIDE"]
 
 #: The coarsest scale must be at least this many patch widths wide and high.
 MIN_PATCHES_PER_SIDE = 2
@@ -47,7 +48,7 @@ def downsample(image: np.ndarray, periodic: bool = False) -> np.ndarray:
         raise ValueError(f"cannot downsample an image of shape {x.shape}")
     x3 = _as_3d(x)
     out = np.empty((x3.shape[0] // 2, x3.shape[1] // 2, x3.shape[2]), np.float32)
-    kernels.halve(x3, periodic, out)
+    kernels.halve(x3, x3, kernels.NOTHING, periodic, out)
     return out[:, :, 0] if x.ndim == 2 else out
 
 
@@ -102,7 +103,7 @@ def subtract_lowpass(image: np.ndarray, residual: np.ndarray, octaves: int,
     """``image - lowpass(residual, octaves)`` computed in place in ``image`` (float32,
     C-contiguous, same shape as ``residual``): the same values, without a full-size
     low-pass image. ``halved``: ``residual`` is given downsampled once (see
-    ``kernels.halve_difference``), and image's sides are multiples of 2^octaves.
+    ``kernels.halve``), and image's sides are multiples of 2^octaves.
     Returns ``image``."""
     if octaves > 0:
         kernels.add_doubled(_coarse_part(_as_3d(residual), octaves, periodic, halved), periodic,

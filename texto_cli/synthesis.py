@@ -80,7 +80,8 @@ def keep_coarse(new: np.ndarray, reference: np.ndarray, octaves: int, periodic: 
     f = 2 ** octaves
     if H % f == 0 and W % f == 0:  # the residual is halved as it is formed: no full-size copy
         half = np.empty((H // 2, W // 2, C), np.float32)
-        kernels.halve_difference(new, reference, reference_is_coarse, periodic, half)
+        mode = kernels.DOUBLED if reference_is_coarse else kernels.SAME_SIZE
+        kernels.halve(new, reference, mode, periodic, half)
         return subtract_lowpass(new, half, octaves, periodic, halved=True)
     if reference_is_coarse:
         residual = new.copy()
@@ -88,6 +89,28 @@ def keep_coarse(new: np.ndarray, reference: np.ndarray, octaves: int, periodic: 
     else:
         residual = new - reference
     return subtract_lowpass(new, residual, octaves, periodic)
+
+
+def kept_octaves(model, k: int) -> int:
+    """Octaves of stage k's output that ``keep_coarse`` takes from the stage's input: the
+    model's octave limit, one more when the stage upsamples (0: no limit)."""
+    octaves = model.config.octaves
+    return 0 if octaves == 0 else octaves + (model.stages[k].scale > 0)
+
+
+def stage_output(model, k: int, x: np.ndarray, index: np.ndarray, periodic: bool) -> np.ndarray:
+    """Stage k's output from its input ``x`` and transport ``index``: the averaged exemplar
+    patches (at the next finer scale if the stage upsamples) or, for the detail stage,
+    their centre pixels; then its coarse octaves kept from ``x``."""
+    st = model.stages[k]
+    w = st.config.patch
+    if k >= model.config.scales:  # the detail stage
+        new = centre_pixels(model.levels[0], st.positions, index, w, periodic, x)
+    elif st.scale > 0:
+        new = aggregate(model.levels[st.scale - 1], st.positions, index, w, 2, periodic)
+    else:
+        new = aggregate(model.levels[0], st.positions, index, w, 1, periodic)
+    return keep_coarse(new, x, kept_octaves(model, k), periodic, reference_is_coarse=st.scale > 0)
 
 
 def run(model, coarse_shape: tuple[int, int], rng: np.random.Generator, stop: int | None = None,
@@ -109,25 +132,12 @@ def run(model, coarse_shape: tuple[int, int], rng: np.random.Generator, stop: in
     x = adsn_field(coarsest, coarse_shape, rng, periodic=tileable_grid)
     for k in range(n_stages):
         st = stages[k]
-        w = st.config.patch
-        index = transport(x, w, st.ot, periodic)
-        octaves = model.config.octaves
-        if k >= model.config.scales:  # the detail stage
-            same_scale = keep_coarse(centre_pixels(model.levels[0], st.positions, index, w,
-                                                   periodic, x), x, octaves, periodic)
-        elif st.scale == 0:
-            same_scale = keep_coarse(aggregate(model.levels[0], st.positions, index, w, 1, periodic),
-                                     x, octaves, periodic)
-        elif record is not None:
-            same_scale = aggregate(model.levels[st.scale], st.positions, index, w, 1, periodic)
+        index = transport(x, st.config.patch, st.ot, periodic)
+        previous, x = x, stage_output(model, k, x, index, periodic)
         if record is not None:
-            record.before.append(x)
-            record.after.append(same_scale)
-        if st.scale > 0:
-            finer = aggregate(model.levels[st.scale - 1], st.positions, index, w, 2, periodic)
-            x = keep_coarse(finer, x, octaves + 1 if octaves else 0, periodic, reference_is_coarse=True)
-        else:
-            x = same_scale
+            record.before.append(previous)
+            record.after.append(x if st.scale == 0 else aggregate(
+                model.levels[st.scale], st.positions, index, st.config.patch, 1, periodic))
         if progress is not None:
             progress(k + 1, n_stages)
     return x

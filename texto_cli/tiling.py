@@ -28,8 +28,8 @@ import numpy as np
 
 from .adsn import adsn_field
 from .errors import UsageError
-from .patches import aggregate, transport
-from .synthesis import centre_pixels, grid_size, keep_coarse
+from .patches import transport
+from .synthesis import grid_size, kept_octaves, stage_output
 
 
 @dataclass(frozen=True)
@@ -53,12 +53,6 @@ def _needed_input(stage_patch: int, factor: int, length_in: int, out: Span) -> S
     return Span(first, last + w)
 
 
-def _kept_octaves(model, k: int) -> int:
-    """Octaves of stage k's output level that ``keep_coarse`` low-passes (0: none)."""
-    octaves = model.config.octaves
-    return 0 if octaves == 0 else octaves + (model.stages[k].scale > 0)
-
-
 def _with_halo(out: Span, octaves: int, length: int) -> Span:
     """Output rows a stage must compute so that its low-pass is exact on ``out``,
     starting on the low-pass's decimation grid."""
@@ -80,7 +74,7 @@ def plan(model, canvas: tuple[int, int], rows: Span, cols: Span) -> list[tuple[S
         st = model.stages[k]
         factor = 2 if st.scale > 0 else 1
         size = 2 ** (S - 1 - st.scale)
-        octaves = _kept_octaves(model, k)
+        octaves = kept_octaves(model, k)
         align = max(1, 2 ** octaves // factor)  # the output crop starts at factor * input start
         r, c = (_needed_input(st.config.patch, factor, canvas[i] * size,
                               _with_halo(span, octaves, factor * canvas[i] * size))
@@ -99,16 +93,9 @@ def synthesize_tile(model, field: np.ndarray, rows: Span, cols: Span) -> np.ndar
     x = field[r0.start:r0.stop, c0.start:c0.stop]
     for k, st in enumerate(model.stages):
         (r, c) = spans[k]
-        w = st.config.patch
-        index = transport(np.ascontiguousarray(x), w, st.ot)
+        index = transport(x, st.config.patch, st.ot)
         factor = 2 if st.scale > 0 else 1
-        if k >= model.config.scales:  # the detail stage: same rows and columns as its input
-            new = centre_pixels(model.levels[0], st.positions, index, w, False, x)
-        else:
-            level = model.levels[st.scale - 1] if factor == 2 else model.levels[0]
-            new = aggregate(level, st.positions, index, w, factor)
-        x = keep_coarse(new, np.ascontiguousarray(x), _kept_octaves(model, k), False,
-                        reference_is_coarse=factor == 2)
+        x = stage_output(model, k, x, index, False)
         # x now covers rows [factor * r.start, factor * r.stop) of this stage's output
         nr, nc = spans[k + 1] if k + 1 < len(spans) else (rows, cols)
         x = x[nr.start - factor * r.start:nr.stop - factor * r.start,
