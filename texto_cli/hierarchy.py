@@ -244,11 +244,15 @@ def tree_from_parents(parent: np.ndarray, target: np.ndarray, leaf_centers: np.n
     depth = node_depth(parent)
     for d in range(int(depth.max()), 0, -1):  # deepest level first: children before parents
         nodes = np.flatnonzero(depth == d)
-        np.add.at(mass, parent[nodes], mass[nodes])
-        np.add.at(sums, parent[nodes], sums[nodes])
-    centers = np.where(mass[:, None] > 0, sums / np.maximum(mass, 1e-300)[:, None], 0.0)
+        # siblings are contiguous, so each parent's children are one run of ``nodes``
+        runs = np.flatnonzero(np.diff(parent[nodes], prepend=-2))
+        owners = parent[nodes[runs]]
+        mass[owners] += np.add.reduceat(mass[nodes], runs)
+        sums[owners] += np.add.reduceat(sums[nodes], runs, axis=0)
+    centers = np.zeros((n, D), dtype=np.float32)
+    inner = np.flatnonzero(~is_leaf & (mass > 0))
+    centers[inner] = sums[inner] / mass[inner, None]
     centers[leaves] = leaf_centers[target[leaves]]
     centers[0] = 0.0  # the root's centre is never used
-    centers = centers.astype(np.float32)
     sqnorm = np.einsum("ij,ij->i", centers, centers).astype(np.float32)
     return TargetTree(centers, sqnorm, mass / mass[0], first, count, parent, target)
