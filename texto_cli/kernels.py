@@ -109,11 +109,15 @@ def asgd_train(samples, centers, sqnorm, first, count, rel_mass, step, eta, v_it
 
 @njit(cache=True, fastmath=True, parallel=True)
 def assign_leaves(points, centers, sqnorm, first, count, weights, out):
-    """Descend the tree for every row of ``points`` (n, D) float32; write leaf node ids to ``out`` (n,) int64."""
+    """Descend the tree for every row of ``points`` (n, D) float32; write leaf node ids to
+    ``out`` (n,) int64. ``centers`` (N, D') may have zero columns beyond D (D' >= D)."""
+    D = points.shape[1]
     for i in prange(points.shape[0]):
+        x = np.zeros(centers.shape[1], dtype=np.float32)
+        x[:D] = points[i]
         p = 0
         while count[p] > 0:
-            p, _ = _best_child(points[i], p, centers, sqnorm, first, count, weights)
+            p, _ = _best_child(x, p, centers, sqnorm, first, count, weights)
         out[i] = p
 
 
@@ -170,10 +174,10 @@ def assign_image_patches(image, w, periodic, centers, sqnorm, first, count, weig
     """Transport every w x w patch of ``image`` (H, W, C) float32: out[i, j] (int32) is
     the target index of the patch at (i, j), found by descending the tree with
     ``weights`` (float32). out has shape (H, W) if periodic, else (H-w+1, W-w+1).
+    ``centers`` (N, D') may have zero columns beyond D = w * w * C.
     The patch matrix is never built: one patch buffer per row."""
-    C = image.shape[2]
     for i in prange(out.shape[0]):
-        x = np.empty(w * w * C, dtype=np.float32)
+        x = np.zeros(centers.shape[1], dtype=np.float32)
         for j in range(out.shape[1]):
             _load_patch(image, i, j, w, periodic, x)
             p = 0

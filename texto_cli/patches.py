@@ -41,7 +41,7 @@ def transport(image: np.ndarray, w: int, ot: SemiDiscreteOT, periodic: bool = Fa
     image = _image(image)
     t = ot.tree
     out = np.empty(grid_shape(image.shape[:2], w, periodic), dtype=np.int32)
-    kernels.assign_image_patches(image, w, periodic, t.centers, t.sqnorm, t.first, t.count,
+    kernels.assign_image_patches(image, w, periodic, t.padded_centers, t.sqnorm, t.first, t.count,
                                  ot.weights.astype(np.float32), t.target.astype(np.int32), out)
     return out
 

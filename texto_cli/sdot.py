@@ -93,7 +93,7 @@ class SemiDiscreteOT:
         x = self._points(x)
         out = np.empty(x.shape[0], dtype=np.int64)
         t = self.tree
-        kernels.assign_leaves(x, t.centers, t.sqnorm, t.first, t.count,
+        kernels.assign_leaves(x, t.padded_centers, t.sqnorm, t.first, t.count,
                               self.weights.astype(np.float32), out)
         return out
 
