@@ -22,7 +22,7 @@ def test_model_has_every_stage_with_small_mass_error(small_model):
         assert d["mass_l1"] < 3 * d["noise_floor"] + 0.15, d
         assert d["empty_share"] < 0.02
         assert len(st.ot.trace) >= 3
-    assert cfg.layers == 3 and all(st.ot.layers == 3 for st in small_model.stages)
+    assert cfg.layers == 4 and all(st.ot.layers == 4 for st in small_model.stages)
 
 
 def test_synthesis_shape_range_and_determinism(small_model):

@@ -143,15 +143,15 @@ def _announce_compilation(rep) -> None:
 @click.option("-O", "--output-dir", type=click.Path(file_okay=False),
               help="Folder for the models of several exemplars (NAME.npz each).")
 @click.option("--preset", type=click.Choice(["default", "fast"]), default="default", show_default=True,
-              help="default: the seed's best model (7x7 patches, 3 layers, detail pass); "
+              help="default: the seed's best model (7x7 patches, 4 layers, detail pass); "
                    "fast: the reference code's (3x3, J<=1000, 1 layer).")
 @click.option("--scales", type=int, help="Number of scales.  [default: 4]")
 @click.option("--patch", type=int, help="Patch side in pixels.  [default: 7; fast: 3]")
 @click.option("--targets", callback=_int_list,
               help="Exemplar patches J per scale, coarse to fine.  [default: 1000,2000,4000,16000]")
-@click.option("--layers", type=int, help="SDOT layers.  [default: 3; fast: 1]")
+@click.option("--layers", type=int, help="SDOT layers.  [default: 4; fast: 1]")
 @click.option("--clusters", callback=_int_list,
-              help="Top-layer clusters per scale, coarse to fine.  [default: 10,10,20,40]")
+              help="Top-layer clusters per scale, coarse to fine.  [default: 10,10,20,20]")
 @click.option("--iters", type=int, help="ASGD samples per scale.  [default: 1000000; fast: 100000]")
 @click.option("--step", type=float, help="Multiplier of the default ASGD step rule.  [default: 0.125; fast: 1]")
 @click.option("--detail/--no-detail", default=None,

@@ -3,8 +3,8 @@
 Layer 0 holds the J targets. With ``layers = L`` the tree has L levels below
 the root: the top level has ``clusters`` nodes and every level below multiplies
 the node count by the same branching factor ``b = (J / clusters) ** (1 / (L - 1))``,
-so with 3 layers, J = 16000 and 40 clusters the levels hold 40, ~800 and 16000
-nodes. Each node is the mass-weighted mean of the targets below it and carries
+so with 4 layers, J = 16000 and 20 clusters the levels hold 20, ~190, ~1700 and
+16000 nodes. Each node is the mass-weighted mean of the targets below it and carries
 their total mass. ``layers = 1`` is the flat problem: the root's children are
 the targets themselves.
 """
