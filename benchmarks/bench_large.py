@@ -41,7 +41,8 @@ def main() -> None:
     model = args.model
     if model is None:
         model = OUT / ("cobbles_quick.npz" if args.quick else "cobbles.npz")
-        if not loads(model):
+        quick = {"iters": 20000, "targets": [200, 400, 800, 1600], "detail": False}
+        if not loads(model, "default", **(quick if args.quick else {})):
             fit = ["fit", str(ROOT / "sample_textures" / "cobbles.png"), "-o", str(model), "--quiet"]
             if args.quick:
                 fit += ["--iters", "20000", "--targets", "200,400,800,1600", "--no-detail"]

@@ -59,7 +59,7 @@ def machine() -> str:
 def fit_model(exemplar: Path, preset: str, quick: bool, refit: bool) -> tuple[Path, float | None]:
     name = f"{exemplar.stem}_{preset}{'_quick' if quick else ''}.npz"
     path = OUT / name
-    if loads(path) and not refit:
+    if loads(path, preset, **({"iters": 20000} if quick else {})) and not refit:
         return path, None
     extra = ["--iters", "20000"] if quick else []
     seconds, _ = run_measured(TEXTO + ["fit", str(exemplar), "-o", str(path), "--preset", preset,

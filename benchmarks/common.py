@@ -61,14 +61,16 @@ def run_measured(cmd: list[str], env: dict | None = None) -> tuple[float, float]
     return seconds, peak
 
 
-def loads(model: Path) -> bool:
-    """True if ``model`` exists and this texto reads it: a saved model of an older
-    format is fitted again rather than failing the benchmark."""
+def loads(model: Path, preset: str | None = None, **options) -> bool:
+    """True if ``model`` exists, this texto reads it and, if ``preset`` is given, it was
+    fitted with ``make_config(preset, **options)``: a saved model of an older format or
+    of another configuration (e.g. an earlier default) is fitted again."""
+    from texto_cli.config import make_config
     from texto_cli.errors import TextoError
     from texto_cli.model import load
 
     try:
-        load(model)
+        config = load(model).config
     except (OSError, TextoError):
         return False
-    return True
+    return preset is None or config == make_config(preset, **options)
