@@ -110,15 +110,18 @@ def asgd_train(samples, centers, sqnorm, first, count, rel_mass, step, eta, v_it
 @njit(cache=True, fastmath=True, parallel=True)
 def assign_leaves(points, centers, sqnorm, first, count, weights, out):
     """Descend the tree for every row of ``points`` (n, D) float32; write leaf node ids to
-    ``out`` (n,) int64. ``centers`` (N, D') may have zero columns beyond D (D' >= D)."""
-    D = points.shape[1]
-    for i in prange(points.shape[0]):
+    ``out`` (n,) int64. ``centers`` (N, D') may have zero columns beyond D (D' >= D):
+    each point is copied into a zero-padded buffer, one buffer per block of points."""
+    n, D = points.shape
+    block = 1024
+    for b in prange((n + block - 1) // block):
         x = np.zeros(centers.shape[1], dtype=np.float32)
-        x[:D] = points[i]
-        p = 0
-        while count[p] > 0:
-            p, _ = _best_child(x, p, centers, sqnorm, first, count, weights)
-        out[i] = p
+        for i in range(b * block, min(n, (b + 1) * block)):
+            x[:D] = points[i]
+            p = 0
+            while count[p] > 0:
+                p, _ = _best_child(x, p, centers, sqnorm, first, count, weights)
+            out[i] = p
 
 
 @njit(cache=True, fastmath=True, parallel=True)
