@@ -11,7 +11,6 @@ is used at every size here; at 4096² the in-memory path is measured beside it.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -41,12 +40,12 @@ def main() -> None:
     model = args.model
     if model is None:
         model = OUT / ("cobbles_quick.npz" if args.quick else "cobbles.npz")
-        quick = {"iters": 20000, "targets": [200, 400, 800, 1600], "detail": False}
-        if not loads(model, "default", **(quick if args.quick else {})):
-            fit = ["fit", str(ROOT / "sample_textures" / "cobbles.png"), "-o", str(model), "--quiet"]
-            if args.quick:
-                fit += ["--iters", "20000", "--targets", "200,400,800,1600", "--no-detail"]
-            subprocess.run([sys.executable, "-m", "texto_cli", *fit], check=True)
+        options = {"iters": 20000, "targets": [200, 400, 800, 1600], "detail": False} \
+            if args.quick else {}
+        if not loads(model, "default", **options):
+            import texto_cli
+
+            texto_cli.fit(ROOT / "sample_textures" / "cobbles.png", **options).save(model)
     sizes = [int(s) for s in (args.sizes or ("1024,2048" if args.quick else "4096,8192,16384")).split(",")]
     # warm the numba cache so that no run pays for compilation
     measure(model, 256, [])

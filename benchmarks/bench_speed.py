@@ -59,9 +59,10 @@ def machine() -> str:
 def fit_model(exemplar: Path, preset: str, quick: bool, refit: bool) -> tuple[Path, float | None]:
     name = f"{exemplar.stem}_{preset}{'_quick' if quick else ''}.npz"
     path = OUT / name
-    if loads(path, preset, **({"iters": 20000} if quick else {})) and not refit:
+    options = {"iters": 20000} if quick else {}
+    if loads(path, preset, **options) and not refit:
         return path, None
-    extra = ["--iters", "20000"] if quick else []
+    extra = [arg for name, value in options.items() for arg in (f"--{name}", str(value))]
     seconds, _ = run_measured(TEXTO + ["fit", str(exemplar), "-o", str(path), "--preset", preset,
                                        "-q", *extra])
     return path, seconds
