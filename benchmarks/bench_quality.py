@@ -51,7 +51,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import load_average
+from common import current_format, load_average
 
 import texto_cli
 from texto_cli.adsn import adsn_field
@@ -105,6 +105,8 @@ def get_model(path: Path, name: str, preset: str, exemplar: np.ndarray, options:
         if model is not None:
             if model.config != want:
                 why = "configuration differs"
+            elif not current_format(model_path):
+                why = "older model format"
             elif model.pyramid[0].shape != exemplar.shape or \
                     not np.allclose(model.pyramid[0], exemplar, atol=1e-6):
                 why = "exemplar differs"

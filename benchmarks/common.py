@@ -61,10 +61,24 @@ def run_measured(cmd: list[str], env: dict | None = None) -> tuple[float, float]
     return seconds, peak
 
 
+def current_format(model: Path) -> bool:
+    """True if the model file ``model`` has this texto's format version (an older file
+    still loads, but a new fit would differ: e.g. format 3 has no per-stage octave limit)."""
+    import numpy as np
+    from texto_cli.model import FORMAT_VERSION
+
+    try:
+        with np.load(model, allow_pickle=False) as z:
+            return int(z["version"]) == FORMAT_VERSION
+    except Exception:
+        return False
+
+
 def loads(model: Path, preset: str | None = None, **options) -> bool:
-    """True if ``model`` exists, this texto reads it and, if ``preset`` is given, it was
-    fitted with ``make_config(preset, **options)``: a saved model of an older format or
-    of another configuration (e.g. an earlier default) is fitted again."""
+    """True if ``model`` exists, this texto reads it, it has the current format and, if
+    ``preset`` is given, it was fitted with ``make_config(preset, **options)``: a saved
+    model of an older format or of another configuration (e.g. an earlier default) is
+    fitted again."""
     from texto_cli.config import make_config
     from texto_cli.errors import TextoError
     from texto_cli.model import load
@@ -73,4 +87,4 @@ def loads(model: Path, preset: str | None = None, **options) -> bool:
         config = load(model).config
     except (OSError, TextoError):
         return False
-    return preset is None or config == make_config(preset, **options)
+    return current_format(model) and (preset is None or config == make_config(preset, **options))

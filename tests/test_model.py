@@ -59,7 +59,8 @@ def test_synthesis_is_made_of_exemplar_patches_not_copies(small_model, exemplar)
     assert gap.max() < 1e-10
     # ... and then keeps the coarse octaves of its input: they change far less than the centres'
     out = small_model.synthesize((128, 128), seed=1)
-    o = small_model.config.octaves
+    o = st.octaves
+    assert o == small_model.config.octaves  # cobbles: the limit helps its detail stage
     kept = np.abs(lowpass(out[:128, :128] - small_model.offset - x[:128, :128], o)).mean()
     free = np.abs(lowpass(centres - x, o)).mean()
     assert kept < 0.3 * free, (kept, free)
@@ -136,6 +137,53 @@ def test_format_2_files_read_without_the_octave_limit(small_model_file, tmp_path
     new = load(small_model_file)
     assert new.config.octaves == 3
     assert not np.array_equal(old.synthesize((64, 48), seed=2), new.synthesize((64, 48), seed=2))
+
+
+def test_format_3_files_apply_the_configured_limit_to_every_stage(small_model_file, tmp_path):
+    with np.load(small_model_file, allow_pickle=False) as z:
+        header = json.loads(str(z["header"]))
+    for d in header["stages"]:
+        del d["octaves"]
+    old = load(_rewrite(small_model_file, tmp_path, version=np.array(3),
+                        header=np.array(json.dumps(header))))
+    assert [st.octaves for st in old.stages] == [old.config.octaves] * len(old.stages)
+    header["stages"][0]["octaves"] = 9
+    with pytest.raises(ModelError, match="octave limit"):
+        load(_rewrite(small_model_file, tmp_path, header=np.array(json.dumps(header))))
+
+
+def test_finest_stages_keep_the_limit_only_where_it_measurably_helps(small_model):
+    """Upsampling stages always apply the configured limit; each stage at the finest scale
+    applies it or not, whichever trial outputs put closer to the exemplar at the limit's levels."""
+    o = small_model.config.octaves
+    for st in small_model.stages:
+        if st.scale > 0:
+            assert st.octaves == o
+        else:
+            kept, free = st.diagnostics["coarse_sw_kept"], st.diagnostics["coarse_sw_free"]
+            assert 0 < kept and 0 < free
+            assert st.octaves == (0 if free < kept else o)
+
+
+def test_a_stage_without_the_limit_changes_the_coarse_octaves(small_model):
+    from texto_cli.patches import transport
+    from texto_cli.pyramid import lowpass
+    from texto_cli.synthesis import grid_size, run, stage_output
+
+    k = len(small_model.stages) - 1
+    st = small_model.stages[k]
+    x = run(small_model, grid_size(small_model, (96, 96)), np.random.default_rng(3), stop=k)
+    index = transport(x, st.config.patch, st.ot)
+    saved = st.octaves
+    try:
+        outs = {}
+        for limit in (3, 0):
+            st.octaves = limit
+            outs[limit] = stage_output(small_model, k, x, index, False)
+    finally:
+        st.octaves = saved
+    coarse = {limit: np.abs(lowpass(out - x, 3)).mean() for limit, out in outs.items()}
+    assert coarse[3] < 0.5 * coarse[0], coarse
 
 
 def test_non_model_files_are_refused(small_model_file, tmp_path):

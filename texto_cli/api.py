@@ -107,7 +107,7 @@ def describe(model: Model) -> dict[str, Any]:
             "name": "detail" if detail else f"scale {st.scale}",
             "scale": st.scale, "patch": st.config.patch, "targets": int(len(st.positions)),
             "layers": st.ot.layers, "clusters": st.config.clusters if st.ot.layers > 1 else 0,
-            "iters": st.config.iters,
+            "iters": st.config.iters, "octaves": st.octaves,
             **{key: float(d.get(key, float("nan"))) for key in
                ("mass_l1", "noise_floor", "empty_share", "max_ratio", "seconds")},
             "trace": [[p.samples, p.seconds, p.value] for p in st.ot.trace],

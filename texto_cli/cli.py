@@ -157,7 +157,8 @@ def _announce_compilation(rep) -> None:
 @click.option("--detail/--no-detail", default=None,
               help="Extra 3x3 transport at the finest scale.  [default: on; fast: off]")
 @click.option("--octaves", type=int, help="Octaves each stage may change, from its own scale down; "
-              "coarser ones are kept (0: no limit).  [default: 3; fast: 0]")
+              "coarser ones are kept (0: no limit). Stages at the finest scale keep the limit "
+              "only if the fit measures that it helps.  [default: 3; fast: 0]")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 def fit(exemplars, output, output_dir, preset, scales, patch, targets, layers, clusters, iters, step,
@@ -381,15 +382,16 @@ def inspect(model_path, as_json, preview):
                   f"written by texto {info['texto_version']}")
     console.print(f"exemplar {ex.get('source', '')} {ex['width']}x{ex['height']}, "
                   f"{ex['channels']} channel(s), {ex['bit_depth']}-bit; "
-                  f"{info['scales']} scales, each changing "
-                  f"{info['config']['octaves'] or 'all'} octave(s); fit in {info['fit_seconds']:.1f} s")
+                  f"{info['scales']} scales, octave limit {info['config']['octaves'] or 'none'}; "
+                  f"fit in {info['fit_seconds']:.1f} s")
     table = Table(show_edge=False)
-    for col in ("stage", "patch", "J", "layers", "clusters", "iters", "mass err", "floor",
+    for col in ("stage", "patch", "J", "layers", "clusters", "iters", "octaves", "mass err", "floor",
                 "empty", "fit s", "mass err vs samples"):
         table.add_column(col, justify="left" if col in ("stage", "mass err vs samples") else "right")
     for st in info["stages"]:
         table.add_row(st["name"], f"{st['patch']}x{st['patch']}", str(st["targets"]),
                       str(st["layers"]), str(st["clusters"] or "-"), f"{st['iters']:,}",
+                      str(st["octaves"] or "all"),
                       f"{st['mass_l1']:.3f}", f"{st['noise_floor']:.3f}",
                       f"{100 * st['empty_share']:.1f}%", f"{st['seconds']:.1f}",
                       _sparkline([p[2] for p in st["trace"]]))

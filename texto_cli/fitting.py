@@ -8,6 +8,13 @@ uniformly without replacement (all positions if there are fewer than J_k).
 Identical patches are merged into one target whose mass is their count, so
 flat or repetitive exemplars give a smaller, well-posed transport problem; a
 DegenerateExemplarWarning says so.
+
+A stage at the finest scale keeps the coarse octaves of its input (the octave
+limit, ``FitConfig.octaves``) only where that measurably helps: once its map is
+fitted, ``choose_octave_limit`` compares trial outputs with and without the
+limit against the exemplar at the pyramid levels the limit protects. Grass and
+gravel need the limit (their coarse octaves gain noise without it); fabric's
+weave is closer to the exemplar without it at the finest stage.
 """
 
 from __future__ import annotations
@@ -23,9 +30,10 @@ from . import sdot
 from .config import FitConfig
 from .errors import UsageError
 from .model import Model, Stage
-from .patches import extract, grid_shape
+from .metrics import patch_sliced_wasserstein_levels
+from .patches import extract, grid_shape, transport
 from .pyramid import build_pyramid, min_size_for
-from .synthesis import run
+from .synthesis import run, stage_output
 
 #: progress(stage, n_stages, samples_done, samples_total)
 Progress = Callable[[int, int, int, int], None]
@@ -84,6 +92,33 @@ class PatchSampler:
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
+def choose_octave_limit(model: Model, k: int, coarse_shape: tuple[int, int],
+                        rng: np.random.Generator, trials: int = 4) -> tuple[int, float, float]:
+    """The octave limit for fitted stage k: ``model.config.octaves`` or 0 (none).
+
+    ``trials`` periodic syntheses on ``coarse_shape`` are run up to stage k and through
+    it both ways; the patch sliced-Wasserstein distance to the exemplar (metrics) at
+    the two pyramid levels at the limit (``octaves - 1`` and ``octaves``) decides, ties
+    keeping the limit. Returns (limit, distance with it, distance without it); the
+    limit is kept if those levels are too small to measure (distances NaN).
+    Sets ``model.stages[k].octaves``.
+    """
+    octaves, st = model.config.octaves, model.stages[k]
+    reference = build_pyramid(model.levels[0], octaves)[-1]  # level octaves - 1
+    scores: dict[int, list[float]] = {octaves: [], 0: []}
+    for _ in range(trials):
+        x = run(model, coarse_shape, rng, stop=k, periodic=True)
+        index = transport(x, st.config.patch, st.ot, periodic=True)
+        for limit in scores:
+            st.octaves = limit
+            out = build_pyramid(stage_output(model, k, x, index, periodic=True), octaves)[-1]
+            sw = patch_sliced_wasserstein_levels(reference, out, levels=2)
+            scores[limit].append(float(np.mean(sw)) if len(sw) == 2 else np.nan)
+    kept, free = float(np.mean(scores[octaves])), float(np.mean(scores[0]))
+    st.octaves = 0 if free < kept else octaves
+    return st.octaves, kept, free
+
+
 def check_exemplar(shape: tuple[int, ...], config: FitConfig) -> None:
     """Raise UsageError if an exemplar of ``shape`` (H, W[, C]) is too small for ``config``."""
     need = min_size_for(config.scales, config.patch)
@@ -135,8 +170,12 @@ def fit(image: np.ndarray, config: FitConfig, exemplar_info: dict | None = None,
         n_eval = min(max(50 * J, 20_000), 500_000)
         diag = ot.diagnostics(sampler(n_eval, rng))
         diag["noise_floor"] = math.sqrt(2 * J / (math.pi * n_eval))
-        diag["seconds"] = time.perf_counter() - t0
         diag["train_seconds"] = ot.seconds
-        model.stages.append(Stage(scale, sc, positions, counts, ot, diag))
+        model.stages.append(Stage(scale, sc, positions, counts, ot, config.octaves, diag))
+        if scale == 0 and config.octaves > 0:
+            _, kept, free = choose_octave_limit(model, k, coarse, rng)
+            if math.isfinite(kept) and math.isfinite(free):
+                diag["coarse_sw_kept"], diag["coarse_sw_free"] = kept, free
+        diag["seconds"] = time.perf_counter() - t0
     model.fit_seconds = time.perf_counter() - started
     return model

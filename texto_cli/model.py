@@ -42,8 +42,8 @@ from .hierarchy import node_depth, tree_from_parents
 from .sdot import SemiDiscreteOT, TracePoint
 
 FORMAT_NAME = "texto-model"
-FORMAT_VERSION = 3  # 2: per-stage target counts (merged identical patches); 3: octaves
-OLDEST_READABLE = 2  # format 2 reads as octaves = 0
+FORMAT_VERSION = 4  # 2: per-stage target counts; 3: octave limit; 4: per-stage octave limit
+OLDEST_READABLE = 2  # format 2 reads as octaves = 0; formats 2 and 3 apply config.octaves to every stage
 
 
 @dataclass
@@ -53,7 +53,8 @@ class Stage:
     scale: pyramid level it works at (0 = finest). config: its ScaleConfig.
     positions: (J, 2) int32 top-left corners of the targets in ``pyramid[scale]``.
     counts: (J,) int32 sampled positions each (distinct) target stands for.
-    ot: the fitted map. diagnostics: mass_l1, empty_share, ... and ``seconds``.
+    ot: the fitted map. octaves: the octave limit the stage applies (0 = none; see
+    ``synthesis.kept_octaves``). diagnostics: mass_l1, empty_share, ... and ``seconds``.
     """
 
     scale: int
@@ -61,6 +62,7 @@ class Stage:
     positions: np.ndarray
     counts: np.ndarray
     ot: SemiDiscreteOT
+    octaves: int
     diagnostics: dict[str, float] = field(default_factory=dict)
 
 
@@ -110,7 +112,8 @@ def _header(model: Model) -> dict[str, Any]:
         "config": model.config.to_dict(),
         "exemplar": model.exemplar,
         "fit_seconds": model.fit_seconds,
-        "stages": [{"scale": st.scale, **vars(st.config), "diagnostics": st.diagnostics}
+        "stages": [{"scale": st.scale, **vars(st.config), "octaves": st.octaves,
+                    "diagnostics": st.diagnostics}
                    for st in model.stages],
     }
 
@@ -195,15 +198,15 @@ class _Checker:
         return str(a)
 
 
-def _stage_config(chk: _Checker, d: Any) -> tuple[int, ScaleConfig, dict[str, float]]:
-    keys = ("scale", "patch", "targets", "layers", "clusters", "iters")
-    if not isinstance(d, dict) or not all(isinstance(d.get(k), int) for k in keys):
+def _stage_config(chk: _Checker, d: Any, version: int) -> tuple[int, ScaleConfig, dict[str, float]]:
+    keys = ("scale", "patch", "targets", "layers", "clusters", "iters") + (("octaves",) if version >= 4 else ())
+    if not isinstance(d, dict) or not all(type(d.get(k)) is int for k in keys):
         chk.fail("stage description is malformed")
     diag = d.get("diagnostics", {})
     if not isinstance(diag, dict) or not all(
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in diag.values()):
         chk.fail("stage diagnostics are malformed")
-    return d["scale"], ScaleConfig(*(d[k] for k in keys[1:])), diag
+    return d["scale"], ScaleConfig(*(d[k] for k in keys[1:6])), diag
 
 
 def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model>") -> Model:
@@ -254,7 +257,10 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
     offset = pyramid[0].mean(axis=(0, 1)).astype(np.float32)
     stages = []
     for k, d in enumerate(stage_dicts):
-        scale, sc, diag = _stage_config(chk, d)
+        scale, sc, diag = _stage_config(chk, d, int(version))
+        octaves = d["octaves"] if int(version) >= 4 else config.octaves
+        if not 0 <= octaves <= 8:
+            chk.fail(f"stage {k} octave limit {octaves} is out of range")
         want_scale = config.scales - 1 - k if k < config.scales else 0
         if scale != want_scale or sc.patch != expected[k].patch:
             chk.fail(f"stage {k} does not match the configuration")
@@ -289,7 +295,7 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
         ot = SemiDiscreteOT(tree=tree, weights=weights.astype(np.float64), step=np.zeros(len(parent)),
                             layers=layers, iters=sc.iters,
                             trace=[TracePoint(int(a), float(b), float(c)) for a, b, c in trace])
-        stages.append(Stage(scale, sc, np.ascontiguousarray(pos), counts, ot, diag))
+        stages.append(Stage(scale, sc, np.ascontiguousarray(pos), counts, ot, octaves, diag))
     return Model(config, exemplar, pyramid, stages, fit_seconds, written_by)
 
 

@@ -93,8 +93,8 @@ def keep_coarse(new: np.ndarray, reference: np.ndarray, octaves: int, periodic: 
 
 def kept_octaves(model, k: int) -> int:
     """Octaves of stage k's output that ``keep_coarse`` takes from the stage's input: the
-    model's octave limit, one more when the stage upsamples (0: no limit)."""
-    octaves = model.config.octaves
+    stage's octave limit, one more when the stage upsamples (0: no limit)."""
+    octaves = model.stages[k].octaves
     return 0 if octaves == 0 else octaves + (model.stages[k].scale > 0)
 
 
