@@ -102,13 +102,14 @@ def choose_octave_limit(model: Model, k: int, coarse_shape: tuple[int, int],
     """Choose the octave limit of fitted stage k, a stage at the finest scale, by measurement.
 
     ``trials`` periodic syntheses on ``coarse_shape`` are run up to stage k and through it
-    with each candidate limit; the candidate whose outputs have the lowest patch
-    sliced-Wasserstein distance to the exemplar (metrics) wins if it is LIMIT_MARGIN closer
-    than the configured limit (ties among others go to the larger limit). The last stage makes the output: candidates ``octaves`` down to 0 (none), judged
-    on pyramid levels 0 to ``octaves``. An earlier stage: candidates ``octaves`` and 0,
-    judged on levels ``octaves - 1`` and ``octaves``, the ones the next stage's limit
-    leaves alone. Sets ``model.stages[k].octaves``; returns each candidate's distance
-    (NaN where those levels are too small to measure; then the limit is kept).
+    with each candidate limit. The last stage makes the output: candidates ``octaves``
+    down to 0 (none), judged on pyramid levels 0 to ``octaves``. An earlier stage:
+    candidates ``octaves`` and 0, judged on levels ``octaves - 1`` and ``octaves``, the
+    ones the next stage's limit leaves alone. The candidate whose outputs have the lowest
+    patch sliced-Wasserstein distance to the exemplar (metrics) replaces the configured
+    limit if it is LIMIT_MARGIN closer (ties go to the larger limit). Sets
+    ``model.stages[k].octaves``; returns each candidate's mean distance (NaN where the
+    levels are too small to measure; then the configured limit is kept).
     """
     octaves, st = model.config.octaves, model.stages[k]
     last = k == len(model.config.stages()) - 1

@@ -43,7 +43,7 @@ from .sdot import SemiDiscreteOT, TracePoint
 
 FORMAT_NAME = "texto-model"
 FORMAT_VERSION = 4  # 2: per-stage target counts; 3: octave limit; 4: per-stage octave limit
-OLDEST_READABLE = 2  # format 2 reads as octaves = 0; formats 2 and 3 apply config.octaves to every stage
+OLDEST_READABLE = 2  # format 2 reads as octaves = 0; 2 and 3 apply config.octaves to all stages
 
 
 @dataclass
@@ -199,7 +199,8 @@ class _Checker:
 
 
 def _stage_config(chk: _Checker, d: Any, version: int) -> tuple[int, ScaleConfig, dict[str, float]]:
-    keys = ("scale", "patch", "targets", "layers", "clusters", "iters") + (("octaves",) if version >= 4 else ())
+    keys = ("scale", "patch", "targets", "layers", "clusters", "iters")
+    keys += ("octaves",) if version >= 4 else ()
     if not isinstance(d, dict) or not all(type(d.get(k)) is int for k in keys):
         chk.fail("stage description is malformed")
     diag = d.get("diagnostics", {})

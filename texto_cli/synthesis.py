@@ -11,12 +11,14 @@ transported patch: averaging nine overlapping 3x3 patches would blur the very
 detail this stage restores (on the sample textures the centre pixel lowers the
 finest-level patch sliced-Wasserstein distance by half; benchmarks/bench_quality.py).
 
-Every stage changes only ``config.octaves`` octaves of the image, from its own
-pyramid level down: the coarser octaves of its output are replaced by those of
-its input (``keep_coarse``). A 7 x 7 patch spans about 3 octaves; what it does to
-coarser ones is noise (each transported patch brings its own mean), and without
-the limit that noise piles up from stage to stage: grass ends with 1.4 times the
-exemplar's standard deviation at pyramid level 3.
+Every stage changes only ``stage.octaves`` octaves of the image (the model's
+``config.octaves``, or what the fit measured better for the stages at the finest
+scale; see fitting.choose_octave_limit), from its own pyramid level down: the
+coarser octaves of its output are replaced by those of its input (``keep_coarse``).
+A 7 x 7 patch spans about 3 octaves; what it does to coarser ones is noise (each
+transported patch brings its own mean), and without the limit that noise piles up
+from stage to stage: grass ends with 1.4 times the exemplar's standard deviation at
+pyramid level 3.
 """
 
 from __future__ import annotations
