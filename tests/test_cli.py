@@ -50,6 +50,14 @@ def test_fit_inspect_synthesize(runner, exemplar_png, tmp_path):
     assert image.shape == (50, 70, 3) and info.bit_depth == 8
 
 
+def test_inspect_shows_each_stages_octave_limit(runner, small_model, small_model_file):
+    r = runner.invoke(main, ["inspect", str(small_model_file), "--json"])
+    assert [s["octaves"] for s in json.loads(r.stdout)["stages"]] == \
+        [st.octaves for st in small_model.stages]
+    r = runner.invoke(main, ["inspect", str(small_model_file)])
+    assert r.exit_code == 0 and "octaves" in r.stdout
+
+
 def test_synthesize_default_name_and_count(runner, small_model_file, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     r = runner.invoke(main, ["synthesize", str(small_model_file), "--size", "48x40", "--seed", "2"])
