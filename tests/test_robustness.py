@@ -180,9 +180,12 @@ def test_killed_fit_leaves_existing_model_untouched(tmp_path, exemplar_png, smal
     dest = tmp_path / "model.npz"
     dest.write_bytes(small_model_file.read_bytes())
     before = dest.read_bytes()
+    # SIGINT back to its default in the child: a suite run as a background job (`make test &`)
+    # hands its children SIGINT ignored, and Python then installs no KeyboardInterrupt handler
     proc = subprocess.Popen([sys.executable, "-m", "texto_cli", "fit", str(exemplar_png), "-o",
                              str(dest), "--scales", "2", "--patch", "5", "--iters", "50000000"],
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(4)
     assert proc.poll() is None, proc.stderr.read()
     proc.send_signal(sig)
