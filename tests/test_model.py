@@ -175,6 +175,13 @@ def test_finest_stages_take_the_limit_their_trial_outputs_measure_best(small_mod
             assert scores[st.octaves] == best < (1 - LIMIT_MARGIN) * scores[o]
 
 
+def test_an_exemplar_too_small_to_measure_keeps_the_configured_limit(exemplar, make_small_config):
+    model = fit(exemplar[:24, :24], make_small_config(scales=1, targets=[50], clusters=[4],
+                                                         detail_targets=50))
+    assert [st.octaves for st in model.stages] == [3, 3]
+    assert not any(key.startswith("limit_") for st in model.stages for key in st.diagnostics)
+
+
 def test_a_stage_without_the_limit_changes_the_coarse_octaves(small_model):
     from texto_cli.patches import transport
     from texto_cli.pyramid import lowpass

@@ -95,6 +95,8 @@ class PatchSampler:
 #: how much closer (relative) another octave limit must measure to replace the configured one:
 #: near-ties are noise (cobbles' detail stage: 0.0127 with 3 octaves, 0.0127 with 2)
 LIMIT_MARGIN = 0.03
+#: patch side of the distance that judges the limits (DESIGN.md section 5)
+SW_PATCH = 7
 
 
 def choose_octave_limit(model: Model, k: int, coarse_shape: tuple[int, int],
@@ -117,6 +119,8 @@ def choose_octave_limit(model: Model, k: int, coarse_shape: tuple[int, int],
     first = 0 if last else octaves - 1
     n_levels = octaves + 1 - first
     reference = build_pyramid(model.levels[0], first + 1)[-1]
+    if min(reference.shape[:2]) < SW_PATCH:  # too small to measure: keep the configured limit
+        return {limit: math.nan for limit in candidates}
     scores: dict[int, list[float]] = {limit: [] for limit in candidates}
     for _ in range(trials):
         x = run(model, coarse_shape, rng, stop=k, periodic=True)
@@ -124,7 +128,8 @@ def choose_octave_limit(model: Model, k: int, coarse_shape: tuple[int, int],
         for limit in candidates:
             st.octaves = limit
             out = build_pyramid(stage_output(model, k, x, index, periodic=True), first + 1)[-1]
-            sw = patch_sliced_wasserstein_levels(reference, out, levels=n_levels)
+            sw = patch_sliced_wasserstein_levels(reference, out, patch=SW_PATCH, levels=n_levels) \
+                if min(out.shape[:2]) >= SW_PATCH else []
             scores[limit].append(float(np.mean(sw)) if len(sw) == n_levels else np.nan)
     means = {limit: float(np.mean(v)) for limit, v in scores.items()}
     best = min(candidates, key=lambda limit: means[limit])
