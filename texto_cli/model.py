@@ -198,16 +198,24 @@ class _Checker:
         return str(a)
 
 
-def _stage_config(chk: _Checker, d: Any, version: int) -> tuple[int, ScaleConfig, dict[str, float]]:
-    keys = ("scale", "patch", "targets", "layers", "clusters", "iters")
-    keys += ("octaves",) if version >= 4 else ()
+_SCALE_KEYS = ("patch", "targets", "layers", "clusters", "iters")  # ScaleConfig's fields
+
+
+def _stage_config(chk: _Checker, d: Any, version: int,
+                  config_octaves: int) -> tuple[int, ScaleConfig, int, dict[str, float]]:
+    """(scale, ScaleConfig, octave limit, diagnostics) of one stage description; files
+    before format 4 have no per-stage limit and apply ``config_octaves`` to every stage."""
+    keys = ("scale",) + _SCALE_KEYS + (("octaves",) if version >= 4 else ())
     if not isinstance(d, dict) or not all(type(d.get(k)) is int for k in keys):
         chk.fail("stage description is malformed")
+    octaves = d["octaves"] if version >= 4 else config_octaves
+    if not 0 <= octaves <= 8:
+        chk.fail(f"stage octave limit {octaves} is out of range")
     diag = d.get("diagnostics", {})
     if not isinstance(diag, dict) or not all(
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in diag.values()):
         chk.fail("stage diagnostics are malformed")
-    return d["scale"], ScaleConfig(*(d[k] for k in keys[1:6])), diag
+    return d["scale"], ScaleConfig(*(d[k] for k in _SCALE_KEYS)), octaves, diag
 
 
 def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model>") -> Model:
@@ -258,10 +266,7 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
     offset = pyramid[0].mean(axis=(0, 1)).astype(np.float32)
     stages = []
     for k, d in enumerate(stage_dicts):
-        scale, sc, diag = _stage_config(chk, d, int(version))
-        octaves = d["octaves"] if int(version) >= 4 else config.octaves
-        if not 0 <= octaves <= 8:
-            chk.fail(f"stage {k} octave limit {octaves} is out of range")
+        scale, sc, octaves, diag = _stage_config(chk, d, int(version), config.octaves)
         want_scale = config.scales - 1 - k if k < config.scales else 0
         if scale != want_scale or sc.patch != expected[k].patch:
             chk.fail(f"stage {k} does not match the configuration")
