@@ -10,6 +10,7 @@ from texto_cli import metrics
 from texto_cli.adsn import adsn_field
 from texto_cli.metrics import (
     copy_coherence,
+    fine_detail_ratio,
     nearest_patch_distance,
     patch_sliced_wasserstein,
     patch_sliced_wasserstein_levels,
@@ -105,11 +106,28 @@ def test_copy_coherence(exemplar, outputs):
     assert 0.05 < c_scr < 0.6
 
 
+def test_fine_detail_ratio(exemplar, outputs):
+    assert fine_detail_ratio(exemplar, exemplar) == pytest.approx(1.0)
+    assert fine_detail_ratio(exemplar, outputs["tile"]) == pytest.approx(1.0, abs=0.05)
+    assert fine_detail_ratio(exemplar, outputs["noise"]) > 2.0  # white noise: all fine detail
+    # a 3x3 box blur keeps the coarse image and loses most of the finest octave
+    pad = np.pad(exemplar, ((1, 1), (1, 1), (0, 0)), mode="reflect")
+    blurred = sum(pad[i:i + 96, j:j + 96] for i in range(3) for j in range(3)) / 9
+    assert fine_detail_ratio(exemplar, blurred) < 0.6
+    # a ratio of contrasts: scaling both images leaves it unchanged; a flat exemplar is
+    # not a division by zero
+    assert fine_detail_ratio(0.5 * exemplar, 0.5 * blurred) == \
+        pytest.approx(fine_detail_ratio(exemplar, blurred), rel=1e-5)
+    assert np.isfinite(fine_detail_ratio(np.zeros((20, 20, 3)), exemplar))
+
+
 def test_quality_report(exemplar, outputs):
     r = quality_report(exemplar, outputs["tile"])
-    assert set(r) == {"sliced_wasserstein", "nearest_patch_distance", "copy_coherence"}
+    assert set(r) == {"sliced_wasserstein", "nearest_patch_distance", "copy_coherence",
+                      "fine_detail_ratio"}
     assert all(isinstance(v, float) and np.isfinite(v) for v in r.values())
     assert r["nearest_patch_distance"] < 1e-3 and r["copy_coherence"] > 0.9
+    assert r["fine_detail_ratio"] == pytest.approx(1.0, abs=0.05)
     assert r == quality_report(exemplar, outputs["tile"])
 
 
