@@ -15,7 +15,7 @@ from texto_cli.model import Model, load, to_arrays
 def test_model_has_every_stage_with_small_mass_error(small_model):
     cfg = small_model.config
     assert [st.scale for st in small_model.stages] == [1, 0, 0]
-    assert [st.config.patch for st in small_model.stages] == [5, 5, 3]
+    assert [st.config.patch for st in small_model.stages] == [cfg.patch, cfg.patch, cfg.detail_patch]
     for st in small_model.stages:
         d = st.diagnostics
         # well below the error of an untrained map, within a few sampling floors
@@ -54,7 +54,8 @@ def test_synthesis_is_made_of_exemplar_patches_not_copies(small_model, exemplar)
     index = transport(x, st.config.patch, st.ot)
     centres = centre_pixels(small_model.levels[0], st.positions, index, st.config.patch, False, x)
     colours = small_model.levels[0].reshape(-1, 3)
-    inner = centres[1:-1, 1:-1].reshape(-1, 3)[::7]
+    h = st.config.patch // 2  # pixels nearer the border than that keep their input value
+    inner = centres[h:-h, h:-h].reshape(-1, 3)[::7]
     gap = ((inner[:, None, :] - colours[None, ::1, :]) ** 2).sum(-1).min(1)
     assert gap.max() < 1e-10
     # ... and then keeps the coarse octaves of its input: they change far less than the centres'
@@ -227,13 +228,15 @@ def test_package_fit_stays_the_api_function(exemplar, make_small_config):
 
 def test_tileable_output_has_no_seam(small_model):
     """Across the wrap edge the jump between the last and first column (row) is like the
-    jump between neighbouring interior columns (rows)."""
+    jump between neighbouring interior columns (rows): no larger than most of them (one
+    pair of columns is a small sample: the seam may fall low among them, not at the top)."""
     t = small_model.synthesize((160, 128), seed=2, tileable=True).astype(np.float64)
     for axis in (0, 1):
         a = np.moveaxis(t, axis, 0)
         seam = np.abs(a[0] - a[-1]).mean()
-        interior = np.abs(a[1:] - a[:-1]).mean()
-        assert 0.8 <= seam / interior <= 1.2, (axis, seam, interior)
+        pairs = np.abs(a[1:] - a[:-1]).mean(axis=(1, 2))
+        assert 0.6 <= seam / pairs.mean() <= 1.2, (axis, seam, pairs.mean())
+        assert (pairs > seam).mean() > 0.1, (axis, seam, np.sort(pairs)[-5:])
     plain = small_model.synthesize((160, 128), seed=2).astype(np.float64)
     ratios = [np.abs(a[0] - a[-1]).mean() / np.abs(a[1:] - a[:-1]).mean()
               for a in (plain, np.moveaxis(plain, 1, 0))]

@@ -102,9 +102,8 @@ def describe(model: Model) -> dict[str, Any]:
     stages = []
     for k, st in enumerate(model.stages):
         d = st.diagnostics
-        detail = k >= model.config.scales
         stages.append({
-            "name": "detail" if detail else f"scale {st.scale}",
+            "name": model.stage_name(k),
             "scale": st.scale, "patch": st.config.patch, "targets": int(len(st.positions)),
             "layers": st.ot.layers, "clusters": st.config.clusters if st.ot.layers > 1 else 0,
             "iters": st.config.iters, "octaves": st.octaves,

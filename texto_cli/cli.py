@@ -155,7 +155,7 @@ def _announce_compilation(rep) -> None:
 @click.option("--iters", type=int, help="ASGD samples per scale.  [default: 1000000; fast: 100000]")
 @click.option("--step", type=float, help="Multiplier of the default ASGD step rule.  [default: 0.125; fast: 1]")
 @click.option("--detail/--no-detail", default=None,
-              help="Extra 3x3 transport at the finest scale.  [default: on; fast: off]")
+              help="Extra 5x5 transport at the finest scale.  [default: on; fast: off]")
 @click.option("--octaves", type=int, help="Octaves each stage may change, from its own scale down; "
               "coarser ones are kept (0: no limit). Stages at the finest scale keep the limit "
               "only if the fit measures that it helps.  [default: 3; fast: 0]")
@@ -230,9 +230,9 @@ def _fit_one(exemplar: str, dest: Path, cfg, rep) -> None:
 
 def _summary_lines(model) -> list[str]:
     lines = []
-    for st in model.stages:
+    for k, st in enumerate(model.stages):
         d = st.diagnostics
-        name = f"scale {st.scale}" + (" detail" if st.config.patch != model.config.patch else "")
+        name = model.stage_name(k)
         lines.append(f"  {name:<15} {st.config.patch}x{st.config.patch} J={len(st.positions):<6} "
                      f"mass error {d.get('mass_l1', float('nan')):.3f} "
                      f"(sampling floor {d.get('noise_floor', float('nan')):.3f})  "

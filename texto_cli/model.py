@@ -88,6 +88,10 @@ class Model:
     def bit_depth(self) -> int:
         return int(self.exemplar.get("bit_depth", 8))
 
+    def stage_name(self, k: int) -> str:
+        """'scale 3', ..., 'scale 0' for the transport stages, 'detail' for the detail stage."""
+        return "detail" if k >= self.config.scales else f"scale {self.stages[k].scale}"
+
     def synthesize(self, size: tuple[int, int], seed: int = 0, tileable: bool = False) -> np.ndarray:
         """A new (H, W, C) float32 image in [0, 1] of ``size`` = (width, height) pixels."""
         from .synthesis import synthesize

@@ -19,8 +19,7 @@ COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 1
 
 def stage_names(model) -> list[str]:
     """'scale 3', ..., 'scale 0', then 'detail' for the detail stage."""
-    return ["detail" if k >= model.config.scales else f"scale {st.scale}"
-            for k, st in enumerate(model.stages)]
+    return [model.stage_name(k) for k in range(len(model.stages))]
 
 
 def stage_images(model, size: tuple[int, int], seed: int = 0) -> tuple[np.ndarray, ScaleImages]:

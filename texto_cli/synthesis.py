@@ -6,10 +6,10 @@ map to an exemplar patch at position p; going one scale finer, that patch is
 replaced by the 2w x 2w exemplar patch at 2p of the finer level and the
 overlapping blocks are averaged. At the finest scale the transported patches
 are averaged at their own size, then the optional detail stage transports the
-small patches of that image once more and writes the centre pixel of each
-transported patch: averaging nine overlapping 3x3 patches would blur the very
-detail this stage restores (on the sample textures the centre pixel lowers the
-finest-level patch sliced-Wasserstein distance by half; benchmarks/bench_quality.py).
+small (5 x 5) patches of that image once more and writes the centre pixel of each
+transported patch: averaging the overlapping patches would blur the very detail
+this stage restores (with the seed's 3x3 patches, the centre pixel halved the
+finest-level patch sliced-Wasserstein distance on the sample textures).
 
 Every stage changes only ``stage.octaves`` octaves of the image (the model's
 ``config.octaves``, or what the fit measured better for the stages at the finest
