@@ -69,17 +69,16 @@ class FitConfig:
 
 
 PRESETS: dict[str, FitConfig] = {
-    # The seed's best configuration (7x7 patches, detail pass) with 4-layer maps and a
-    # 5x5 detail pass rather than the seed's 3x3: over the 7 samples (2 fits x 3 seeds)
-    # it lowers SW by 5 to 27% (gravel 0.0084 -> 0.0066) and brings the finest octave's
+    # The seed's best configuration (7x7 patches, a detail pass) with measured changes.
+    # A 5x5 detail pass rather than the seed's 3x3: over the 7 samples (2 fits x 3 seeds)
+    # it lowers SW by 7 to 26% (gravel 0.0084 -> 0.0066) and brings the finest octave's
     # energy from 83-99% of the exemplar's to 96-105% (metrics.fine_detail_ratio); NN rises
-    # 4 to 14%, towards what a genuine unseen sample scores (benchmarks/bench_heldout.py).
-    # The 3x3 pass picks each pixel from too small a neighbourhood, and neighbouring
-    # choices come out smoother than the exemplar's grain.
-    # Also with 4-layer maps:
-    # at J = 16000 a patch costs 58 distances against 95 with 3 layers and about 440
-    # with the seed's 2 (cobbles), at the same quality (SW within 5%, NN within 1% over the 7
-    # samples and 2 fits each). On patch data the step rule's best multiplier is 1/16
+    # 4 to 14%, to what a genuine unseen sample scores (benchmarks/bench_heldout.py).
+    # A pixel chosen from a 3x3 neighbourhood agrees too well with its neighbours' choices,
+    # and the grain comes out smoother than the exemplar's.
+    # 4-layer maps: at J = 16000 a patch costs 58 distances against 95 with 3 layers and
+    # about 440 with the seed's 2 (cobbles), at the same quality (SW within 5%, NN within 1%
+    # over the 7 samples and 2 fits each). On patch data the step rule's best multiplier is 1/16
     # to 1/4 (cobbles, J = 16000, 3 layers: mass error 0.35 at 1/8, 0.67 at 1), and 1e6
     # samples then beat the 2-layer 5e5 on every scale.
     # A stage changes only the 3 octaves its 7x7 patches span, so the coarse statistics

@@ -14,7 +14,7 @@ on trust: once such a stage's map is fitted, ``choose_octave_limit`` runs trial
 outputs through it with each candidate limit and keeps the one closest to the
 exemplar. Grass and gravel need the limit in the last 7x7 stage (their coarse
 octaves gain noise without it) while fabric's weave is closer without it; grass
-and gravel want the detail stage to change 2 octaves rather than 3.
+wants the detail stage to change 2 octaves rather than 3.
 """
 
 from __future__ import annotations
