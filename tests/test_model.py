@@ -25,6 +25,15 @@ def test_model_has_every_stage_with_small_mass_error(small_model):
     assert cfg.layers == 4 and all(st.ot.layers == 4 for st in small_model.stages)
 
 
+def test_stages_are_named_by_position(small_model):
+    # the detail stage has the other stages' patch size here (5x5): named by its position
+    assert small_model.config.detail_patch == small_model.config.patch
+    assert [small_model.stage_name(k) for k in range(3)] == ["scale 1", "scale 0", "detail"]
+    from texto_cli.cli import _summary_lines
+
+    assert _summary_lines(small_model)[-1].split()[0] == "detail"
+
+
 def test_synthesis_shape_range_and_determinism(small_model):
     a = small_model.synthesize((101, 67), seed=3)
     assert a.shape == (67, 101, 3) and a.dtype == np.float32
