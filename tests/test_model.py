@@ -70,7 +70,7 @@ def test_synthesis_is_made_of_exemplar_patches_not_copies(small_model, exemplar)
     # ... and then keeps the coarse octaves of its input: they change far less than the centres'
     out = small_model.synthesize((128, 128), seed=1)
     o = st.octaves
-    assert o > 0  # this model's detail stage keeps a limit (its fit chose 2 octaves)
+    assert o > 0  # this model's detail stage keeps a limit
     kept = np.abs(lowpass(out[:128, :128] - small_model.offset - x[:128, :128], o)).mean()
     free = np.abs(lowpass(centres - x, o)).mean()
     assert kept < 0.3 * free, (kept, free)

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .pyramid import build_pyramid, downsample, upsample
+from .pyramid import build_pyramid, lowpass
 
 __all__ = [
     "patch_sliced_wasserstein",
@@ -223,17 +223,16 @@ def copy_coherence(
 
 
 def _finest_octave_rms(img: np.ndarray, border: int) -> float:
-    """RMS of img minus the upsampling of its half-resolution pyramid level, ``border``
-    pixels from each side left out (their filters see mirrored pixels)."""
-    h, w = img.shape[0] // 2 * 2, img.shape[1] // 2 * 2
-    x = np.ascontiguousarray(img[:h, :w])
-    band = (x - upsample(downsample(x)))[border:h - border, border:w - border]
+    """RMS of img minus its one-octave ``pyramid.lowpass``, ``border`` pixels from each
+    side left out (their filters see mirrored pixels)."""
+    h, w = img.shape[:2]
+    band = (img - lowpass(img, 1))[border:h - border, border:w - border]
     return float(np.sqrt(np.mean(band.astype(np.float64) ** 2)))
 
 
 def fine_detail_ratio(exemplar: np.ndarray, output: np.ndarray, border: int = 4) -> float:
-    """RMS of the output's finest octave (the image minus the bilinear upsampling of its
-    pyramid.downsample) over the exemplar's, all channels pooled; ``border`` pixels from
+    """RMS of the output's finest octave (the image minus its one-octave pyramid.lowpass)
+    over the exemplar's, all channels pooled; ``border`` pixels from
     each side left out. 1 = as sharp as the exemplar, < 1 = blurred, > 1 = noisier."""
     ex, out = _pair(exemplar, output, 2 * border + 2)
     return _finest_octave_rms(out, border) / max(_finest_octave_rms(ex, border), 1e-12)
