@@ -36,8 +36,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from bench_quality import (METRICS, QUICK_OPTIONS, QUICK_SAMPLES, ROOT, SAMPLES,
-                           available_samples, contact_sheet, fmt, log)
+from scipy.ndimage import gaussian_filter
+from bench_quality import (METRICS, QUICK_OPTIONS, ROOT, SAMPLES, chosen_samples,
+                           contact_sheet, fmt, log)
 from common import load_average
 
 import texto_cli
@@ -47,17 +48,6 @@ from texto_cli.metrics import quality_report
 
 SEEDS = (1, 2, 3)
 COLUMNS = ["genuine", "default", "fast", "adsn"]
-
-
-def blurred(img: np.ndarray, sigma: float) -> np.ndarray:
-    """img (H, W, C) blurred by a separable Gaussian of ``sigma`` pixels, mirrored borders."""
-    r = max(1, int(3 * sigma + 0.5))
-    g = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
-    g /= g.sum()
-    x = np.pad(img, ((r, r), (r, r), (0, 0)), mode="symmetric")
-    x = sum(g[i] * x[i:i + img.shape[0]] for i in range(2 * r + 1))
-    return np.ascontiguousarray(sum(g[i] * x[:, i:i + img.shape[1]] for i in range(2 * r + 1)),
-                                dtype=np.float32)
 
 
 def measure(name: str, options: dict, blur: float | None) -> tuple[dict, dict, list]:
@@ -76,8 +66,9 @@ def measure(name: str, options: dict, blur: float | None) -> tuple[dict, dict, l
         outputs[preset] = [model.synthesize(size, seed=s) for s in SEEDS]
     outputs["adsn"] = [np.clip(adsn_field(left, right.shape[:2], np.random.default_rng(s)), 0, 1)
                        for s in SEEDS]
-    if blur:
-        outputs[f"blur {blur:g}"] = [blurred(right, blur)]
+    if blur:  # a Gaussian cut at 3 sigma, mirrored borders
+        outputs[f"blur {blur:g}"] = [gaussian_filter(right, (blur, blur, 0), mode="reflect",
+                                                     truncate=3.0)]
     scores = {}
     for column, images in outputs.items():
         reports = [quality_report(left, im) for im in images]
@@ -96,14 +87,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="also measure the right half blurred by this Gaussian sigma (0: no)")
     ap.add_argument("--out", help="output folder (default benchmarks/out/heldout[_quick])")
     args = ap.parse_args(argv)
-    names = available_samples()
-    if args.samples:
-        names = [s.strip() for s in args.samples.split(",") if s.strip()]
-        unknown = [s for s in names if not (SAMPLES / f"{s}.png").exists()]
-        if unknown:
-            ap.error(f"unknown sample(s) {', '.join(unknown)}")
-    elif args.quick:
-        names = QUICK_SAMPLES
+    names = chosen_samples(ap, args)
     options = dict(QUICK_OPTIONS) if args.quick else {}
     out = Path(args.out) if args.out else ROOT / "benchmarks" / "out" / (
         "heldout_quick" if args.quick else "heldout")

@@ -92,6 +92,21 @@ def available_samples() -> list[str]:
     return [n for n in ORDER if n in names] + [n for n in names if n not in ORDER]
 
 
+def chosen_samples(ap: argparse.ArgumentParser, args: argparse.Namespace) -> list[str]:
+    """The sample names a bench runs on: ``--samples`` (unknown names are an argparse
+    error), else QUICK_SAMPLES with ``--quick``, else all of them."""
+    names = available_samples()
+    if args.samples:
+        wanted = [s.strip() for s in args.samples.split(",") if s.strip()]
+        unknown = [s for s in wanted if s not in names]
+        if unknown:
+            ap.error(f"unknown sample(s) {', '.join(unknown)}; available: {', '.join(names)}")
+        return wanted
+    if args.quick:
+        return [n for n in QUICK_SAMPLES if n in names] or names[:2]
+    return names
+
+
 # --------------------------------------------------------------------------- models
 
 
@@ -274,15 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--refit", action="store_true", help="fit again even if a saved model exists")
     args = ap.parse_args(argv)
 
-    names = available_samples()
-    if args.samples:
-        wanted = [s.strip() for s in args.samples.split(",") if s.strip()]
-        unknown = [s for s in wanted if s not in names]
-        if unknown:
-            ap.error(f"unknown sample(s) {', '.join(unknown)}; available: {', '.join(names)}")
-        names = wanted
-    elif args.quick:
-        names = [n for n in QUICK_SAMPLES if n in names] or names[:2]
+    names = chosen_samples(ap, args)
     size = args.size or (256 if args.quick else 512)
     options = dict(QUICK_OPTIONS) if args.quick else {}
     out = Path(args.out) if args.out else ROOT / "benchmarks" / "out" / (
