@@ -1,5 +1,6 @@
 """Fit, synthesis and the model file, on a small model."""
 
+import copy
 import json
 
 import numpy as np
@@ -31,7 +32,8 @@ def test_stages_are_named_by_position(small_model):
     assert [small_model.stage_name(k) for k in range(3)] == ["scale 1", "scale 0", "detail"]
     from texto_cli.cli import _summary_lines
 
-    assert _summary_lines(small_model)[-1].split()[0] == "detail"
+    lines = _summary_lines(small_model)
+    assert [line.split()[0] for line in lines] == ["scale", "scale", "detail", "band"]
 
 
 def test_synthesis_shape_range_and_determinism(small_model):
@@ -68,7 +70,10 @@ def test_synthesis_is_made_of_exemplar_patches_not_copies(small_model, exemplar)
     gap = ((inner[:, None, :] - colours[None, ::1, :]) ** 2).sum(-1).min(1)
     assert gap.max() < 1e-10
     # ... and then keeps the coarse octaves of its input: they change far less than the centres'
-    out = small_model.synthesize((128, 128), seed=1)
+    # (the output before the band gains, which change every octave they scale)
+    plain = copy.copy(small_model)
+    plain.band_gains = None
+    out = plain.synthesize((128, 128), seed=1)
     o = st.octaves
     assert o > 0  # this model's detail stage keeps a limit
     kept = np.abs(lowpass(out[:128, :128] - small_model.offset - x[:128, :128], o)).mean()
@@ -255,3 +260,46 @@ def test_tileable_output_has_no_seam(small_model):
 def test_tileable_size_must_fit_the_scales(small_model):
     with pytest.raises(UsageError, match="multiples of 2"):
         small_model.synthesize((161, 128), tileable=True)
+
+
+def test_band_gains_give_the_syntheses_the_exemplars_octave_energies(small_model):
+    from texto_cli.pyramid import band_std
+    from texto_cli.synthesis import run
+
+    gains = small_model.band_gains
+    assert gains.shape == (small_model.config.gain_octaves, 3) and gains.dtype == np.float32
+    exemplar = band_std(small_model.levels[0], 2)
+    coarse = small_model.pyramid[-1].shape[:2]
+
+    def error(model):  # on the 2 octaves this 2-scale model's stages work at, larger outputs
+        rng = np.random.default_rng(11)
+        energy = np.mean([band_std(run(model, (4 * coarse[0], 4 * coarse[1]), rng, periodic=True),
+                                   2, periodic=True) for _ in range(3)], axis=0)
+        return np.abs(energy / exemplar - 1).max()
+
+    without = copy.copy(small_model)
+    without.band_gains = None
+    assert error(small_model) < 0.6 * error(without)
+
+
+@pytest.mark.parametrize("gains,message", [
+    (np.full((4, 3), np.nan, np.float32), "band gains"),
+    (np.full((4, 3), 20.0, np.float32), "band gains"),
+    (np.ones((3, 3), np.float32), "band gains"),
+    (None, "missing"),
+])
+def test_bad_band_gains_are_refused(small_model_file, tmp_path, gains, message):
+    with pytest.raises(ModelError, match=message):
+        load(_rewrite(small_model_file, tmp_path, band_gains=gains))
+
+
+def test_format_4_files_read_without_band_gains(small_model_file, tmp_path):
+    with np.load(small_model_file, allow_pickle=False) as z:
+        header = json.loads(str(z["header"]))
+    del header["config"]["gain_octaves"]
+    old = load(_rewrite(small_model_file, tmp_path, version=np.array(4), band_gains=None,
+                        header=np.array(json.dumps(header))))
+    assert old.config.gain_octaves == 0 and old.band_gains is None
+    new = load(small_model_file)
+    assert new.band_gains is not None
+    assert not np.array_equal(old.synthesize((64, 48), seed=2), new.synthesize((64, 48), seed=2))

@@ -7,8 +7,8 @@ import pytest
 
 from texto_cli import adsn
 from texto_cli.adsn import adsn_field, adsn_spot
-from texto_cli.pyramid import (build_pyramid, downsample, lowpass, max_scales_for, min_size_for,
-                               upsample)
+from texto_cli.pyramid import (band_std, build_pyramid, downsample, lowpass, max_scales_for,
+                               min_size_for, scale_bands, upsample)
 
 RNG = np.random.default_rng(7)
 
@@ -86,6 +86,26 @@ def test_lowpass_keeps_coarse_octaves_and_is_local():
     end = lowpass(x[:72, :64], 3)
     np.testing.assert_array_equal(end[:72 - 24, :64 - 24], low[:72 - 24, :64 - 24])
     assert np.array_equal(lowpass(x, 0), np.zeros_like(x))
+
+
+@pytest.mark.parametrize("shape", [(64, 96, 3), (70, 53, 1)])
+def test_scale_bands_scales_each_octave_band(shape):
+    x = RNG.random(shape).astype(np.float32)
+    gains = RNG.uniform(0.5, 1.5, (4, shape[2])).astype(np.float32)
+    lows = [x] + [lowpass(x, lvl) for lvl in range(1, 5)]
+    bands = [lows[lvl] - lows[lvl + 1] for lvl in range(4)]
+    want = lows[4] + sum(g * b for g, b in zip(gains, bands))
+    got = scale_bands(x.copy(), gains)
+    # the same as scaling the lowpass differences, away from the end (padding to 16 there)
+    np.testing.assert_allclose(got[:-48, :-48], want[:-48, :-48], atol=1e-6)
+    assert np.array_equal(scale_bands(x.copy(), np.ones((4, shape[2]), np.float32)), x)
+
+
+def test_band_std_measures_the_octave_bands():
+    x = RNG.random((64, 96, 3)).astype(np.float32)  # sides multiples of 16: no padding
+    lows = [x] + [lowpass(x, lvl, periodic=True) for lvl in range(1, 5)]
+    want = [[(lows[lvl] - lows[lvl + 1])[..., c].std() for c in range(3)] for lvl in range(4)]
+    np.testing.assert_allclose(band_std(x, 4, periodic=True), want, rtol=1e-4)
 
 
 def test_build_pyramid():

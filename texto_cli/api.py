@@ -24,7 +24,7 @@ def fit(image: np.ndarray | str | os.PathLike, preset: str = "default", progress
         **options: Any) -> Model:
     """Fit a texture model to ``image``: a path, or an (H, W[, C]) array (float in [0, 1],
     or uint8 / uint16). ``options`` are those of ``texto fit`` (scales, patch, targets,
-    layers, clusters, iters, step, detail, octaves, seed); progress(stage, n_stages, done, total)."""
+    layers, clusters, iters, step, detail, octaves, gain_octaves, seed); progress(stage, n_stages, done, total)."""
     from .fitting import fit as fit_model
     from .image_io import read_image
 
@@ -118,5 +118,6 @@ def describe(model: Model) -> dict[str, Any]:
         "scales": model.config.scales,
         "config": model.config.to_dict(),
         "fit_seconds": model.fit_seconds,
+        "band_gains": None if model.band_gains is None else model.band_gains.tolist(),
         "stages": stages,
     }

@@ -159,10 +159,12 @@ def _announce_compilation(rep) -> None:
 @click.option("--octaves", type=int, help="Octaves each stage may change, from its own scale down; "
               "coarser ones are kept (0: no limit). Stages at the finest scale keep the limit "
               "only if the fit measures that it helps.  [default: 3; fast: 0]")
+@click.option("--gain-octaves", type=int, help="Finest octaves whose energy the fit calibrates "
+              "to the exemplar's, per channel (0: none).  [default: 4; fast: 0]")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 def fit(exemplars, output, output_dir, preset, scales, patch, targets, layers, clusters, iters, step,
-        detail, octaves, seed, quiet):
+        detail, octaves, gain_octaves, seed, quiet):
     """Learn a texture model from EXEMPLAR (PNG, JPEG or TIFF; - reads stdin)."""
     from .errors import UsageError
 
@@ -174,7 +176,7 @@ def fit(exemplars, output, output_dir, preset, scales, patch, targets, layers, c
 
     cfg = make_config(preset, scales=scales, targets=targets, clusters=clusters, patch=patch,
                       layers=layers, iters=iters, step=step, detail=detail, octaves=octaves,
-                      seed=seed)
+                      gain_octaves=gain_octaves, seed=seed)
     jobs = []
     for ex in exemplars:
         if output is not None:
@@ -237,7 +239,15 @@ def _summary_lines(model) -> list[str]:
                      f"mass error {d.get('mass_l1', float('nan')):.3f} "
                      f"(sampling floor {d.get('noise_floor', float('nan')):.3f})  "
                      f"{d.get('seconds', 0):.1f} s")
+    if model.band_gains is not None:
+        lines.append(f"  {_gains_text(model.band_gains.tolist())}")
     return lines
+
+
+def _gains_text(gains: list[list[float]]) -> str:
+    """'band gains, finest octave first: 0.99, 1.06/1.07/1.05, ...' (channels joined by /)."""
+    return "band gains, finest octave first: " + ", ".join(
+        "/".join(f"{g:.2f}" for g in octave) for octave in gains)
 
 
 def _parse_size(value: str) -> tuple[int, int]:
@@ -384,6 +394,8 @@ def inspect(model_path, as_json, preview):
                   f"{ex['channels']} channel(s), {ex['bit_depth']}-bit; "
                   f"{info['scales']} scales, octave limit {info['config']['octaves'] or 'none'}; "
                   f"fit in {info['fit_seconds']:.1f} s")
+    if info["band_gains"] is not None:
+        console.print(_gains_text(info["band_gains"]))
     table = Table(show_edge=False)
     for col in ("stage", "patch", "J", "layers", "clusters", "iters", "octaves", "mass err", "floor",
                 "empty", "fit s", "mass err vs samples"):

@@ -30,6 +30,9 @@ class FitConfig:
     ``step`` multiplies the SDOT default step rule (None = 1).
     ``octaves``: how many octaves a stage may change, from its own pyramid level
     down; the coarser ones are kept from its input (0 = no limit, as in the seed).
+    ``gain_octaves``: the band of each of this many finest octaves of the output is
+    scaled by a gain measured at fit time, which gives the syntheses the exemplar's
+    energy per octave and channel (0 = none, as in the seed; see ``fitting.fit_band_gains``).
     """
 
     scales: int = 4
@@ -44,6 +47,7 @@ class FitConfig:
     detail_targets: int = 4000
     detail_clusters: int = 20
     octaves: int = 3
+    gain_octaves: int = 4
     seed: int = 0
 
     def stages(self) -> list[ScaleConfig]:
@@ -65,6 +69,7 @@ class FitConfig:
         d = dict(d)
         d["targets"], d["clusters"] = tuple(d["targets"]), tuple(d["clusters"])
         d.setdefault("octaves", 0)  # format 2 files predate the octave limit
+        d.setdefault("gain_octaves", 0)  # formats 2 to 4 predate the band gains
         return validated(cls(**d))
 
 
@@ -87,7 +92,7 @@ PRESETS: dict[str, FitConfig] = {
     "default": FitConfig(),
     # The reference code's configuration: 3x3 patches, J <= 1000, 1 layer, 1e5 steps.
     "fast": FitConfig(patch=3, targets=(1000, 1000, 1000, 1000), layers=1, clusters=(1, 1, 1, 1),
-                      iters=100_000, step=None, detail=False, octaves=0),
+                      iters=100_000, step=None, detail=False, octaves=0, gain_octaves=0),
 }
 
 
@@ -145,5 +150,6 @@ def validated(cfg: FitConfig) -> FitConfig:
     need(1 <= cfg.detail_patch <= 31 and cfg.detail_targets >= 2 and cfg.detail_clusters >= 1,
          "invalid detail pass settings")
     need(0 <= cfg.octaves <= 8, f"--octaves must be between 0 and 8, not {cfg.octaves}")
+    need(0 <= cfg.gain_octaves <= 8, f"--gain-octaves must be between 0 and 8, not {cfg.gain_octaves}")
     need(0 <= cfg.seed < 2 ** 63, "--seed must be a nonnegative integer")
     return cfg

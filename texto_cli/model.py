@@ -17,6 +17,8 @@ File layout (``np.savez_compressed``, read with ``allow_pickle=False``):
   (its mass is count / total); ``stage<k>_parent``, ``stage<k>_target`` int32
   (N,) (see ``hierarchy.tree_from_parents``); ``stage<k>_weights`` float32 (N,);
   ``stage<k>_trace`` float64 (T, 3): samples, seconds, L1 mass error.
+- ``band_gains`` float32 (L, C), L = ``config.gain_octaves`` > 0: the gain of each of
+  the L finest octave bands of a synthesis, per channel (``pyramid.scale_bands``).
 
 Transport works on mean-centred intensities (``Model.levels``: the pyramid minus
 the exemplar's mean colour), which keeps float32 distances exact enough for very
@@ -42,8 +44,11 @@ from .hierarchy import node_depth, tree_from_parents
 from .sdot import SemiDiscreteOT, TracePoint
 
 FORMAT_NAME = "texto-model"
-FORMAT_VERSION = 4  # 2: per-stage target counts; 3: octave limit; 4: per-stage octave limit
-OLDEST_READABLE = 2  # format 2 reads as octaves = 0; 2 and 3 apply config.octaves to all stages
+FORMAT_VERSION = 5  # 2: per-stage target counts; 3: octave limit; 4: per-stage octave limit; 5: band gains
+OLDEST_READABLE = 2  # format 2 reads as octaves = 0; 2 and 3 apply config.octaves to all stages;
+#                     before 5, no band gains
+#: range of a valid band gain
+GAIN_RANGE = (0.125, 8.0)
 
 
 @dataclass
@@ -71,6 +76,7 @@ class Model:
     """A fitted texture model. ``stages``: coarse to fine, then the detail stage if any.
 
     exemplar: facts about the exemplar (height, width, channels, bit_depth, mode).
+    band_gains: (L, C) float32 gains of the output's L finest octave bands, or None.
     """
 
     config: FitConfig
@@ -79,6 +85,7 @@ class Model:
     stages: list[Stage]
     fit_seconds: float = 0.0
     written_by: str = ""
+    band_gains: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.offset = self.pyramid[0].mean(axis=(0, 1)).astype(np.float32)
@@ -140,6 +147,8 @@ def to_arrays(model: Model) -> dict[str, np.ndarray]:
         arrays[f"stage{k}_weights"] = st.ot.weights.astype(np.float32)
         arrays[f"stage{k}_trace"] = np.array([[p.samples, p.seconds, p.value] for p in st.ot.trace],
                                              dtype=np.float64).reshape(-1, 3)
+    if model.band_gains is not None:
+        arrays["band_gains"] = model.band_gains.astype(np.float32)
     return arrays
 
 
@@ -306,7 +315,13 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
                             layers=layers, iters=sc.iters,
                             trace=[TracePoint(int(a), float(b), float(c)) for a, b, c in trace])
         stages.append(Stage(scale, sc, np.ascontiguousarray(pos), counts, ot, octaves, diag))
-    return Model(config, exemplar, pyramid, stages, fit_seconds, written_by)
+    band_gains = None
+    if config.gain_octaves > 0:
+        band_gains = chk.get("band_gains", np.float32, 2)
+        if band_gains.shape != (config.gain_octaves, channels) or not np.isfinite(band_gains).all() \
+                or band_gains.min() < GAIN_RANGE[0] or band_gains.max() > GAIN_RANGE[1]:
+            chk.fail(f"band gains have shape {band_gains.shape} or values outside {GAIN_RANGE}")
+    return Model(config, exemplar, pyramid, stages, fit_seconds, written_by, band_gains)
 
 
 def load(path: str | os.PathLike) -> Model:

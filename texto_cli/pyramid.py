@@ -25,8 +25,8 @@ import numpy as np
 
 from . import kernels
 
-__all__ = ["downsample", "upsample", "lowpass", "subtract_lowpass", "build_pyramid", "min_size_for",
-           "max_scales_for", "MIN_PATCHES_PER_SIDE"]
+__all__ = ["downsample", "upsample", "lowpass", "subtract_lowpass", "band_std", "scale_bands",
+           "build_pyramid", "min_size_for", "max_scales_for", "MIN_PATCHES_PER_SIDE"]
 
 #: The coarsest scale must be at least this many patch widths wide and high.
 MIN_PATCHES_PER_SIDE = 2
@@ -65,15 +65,21 @@ def upsample(image: np.ndarray, periodic: bool = False) -> np.ndarray:
     return out
 
 
+def _padded(x: np.ndarray, f: int, periodic: bool) -> np.ndarray:
+    """``x`` (H, W, C) padded at its ends to sides that are multiples of ``f`` (mirrored,
+    or wrapped if periodic); ``x`` itself if they already are."""
+    H, W = x.shape[:2]
+    if H % f or W % f:
+        x = np.pad(x, ((0, -H % f), (0, -W % f), (0, 0)), mode="wrap" if periodic else "symmetric")
+    return x
+
+
 def _coarse_part(x: np.ndarray, octaves: int, periodic: bool, halved: bool = False) -> np.ndarray:
     """``x`` (H, W, C) padded at its ends to multiples of 2^octaves (mirrored, or
     wrapped if periodic), downsampled ``octaves`` times and upsampled ``octaves - 1``
     times: one doubling short of ``lowpass``. ``halved``: x is already downsampled
     once, from an image whose sides are multiples of 2^octaves."""
-    H, W = x.shape[:2]
-    f = 2 ** (octaves - halved)
-    if H % f or W % f:
-        x = np.pad(x, ((0, -H % f), (0, -W % f), (0, 0)), mode="wrap" if periodic else "symmetric")
+    x = _padded(x, 2 ** (octaves - halved), periodic)
     for _ in range(octaves - halved):
         x = downsample(x, periodic)
     for _ in range(octaves - 1):
@@ -108,6 +114,60 @@ def subtract_lowpass(image: np.ndarray, residual: np.ndarray, octaves: int,
     if octaves > 0:
         kernels.add_doubled(_coarse_part(_as_3d(residual), octaves, periodic, halved), periodic,
                             np.float32(-1.0), image)
+    return image
+
+
+def _laplacian_levels(x: np.ndarray, octaves: int, periodic: bool) -> list[np.ndarray]:
+    """d_0 .. d_octaves: ``x`` padded to sides that are multiples of 2^octaves, then
+    downsampled 0 .. octaves times."""
+    levels = [_padded(x, 2 ** octaves, periodic)]
+    for _ in range(octaves):
+        levels.append(downsample(levels[-1], periodic))
+    return levels
+
+
+def band_std(image: np.ndarray, octaves: int, periodic: bool = False) -> np.ndarray:
+    """(octaves, C) float64: per channel, the standard deviation of each of the
+    ``octaves`` finest octave bands of ``image``, finest first. The band of octave l is
+    its part of the image, upsample^l(d_l - upsample(d_{l+1})) (d: ``_laplacian_levels``;
+    the same as lowpass(image, l) - lowpass(image, l + 1) away from the ends), over the
+    pixels of the unpadded image."""
+    x = _as_3d(image)
+    d = _laplacian_levels(x, octaves, periodic)
+    out = np.empty((octaves, x.shape[2]))
+    for lvl in range(octaves):
+        band = d[lvl] - upsample(d[lvl + 1], periodic)
+        for _ in range(lvl):
+            band = upsample(band, periodic)
+        out[lvl] = band[:x.shape[0], :x.shape[1]].reshape(-1, x.shape[2]).std(axis=0)
+    return out
+
+
+def scale_bands(image: np.ndarray, gains: np.ndarray, periodic: bool = False) -> np.ndarray:
+    """Multiply the band of octave l of ``image`` (float32 (H, W, C), C-contiguous) by
+    ``gains[l]`` ((L, C) float32), l < L, in place; the coarser octaves are left alone.
+    Returns ``image``.
+
+    With b_l = d_l - up(d_{l+1}) the image is b_0 + up(b_1 + up(... + up(d_L))); the
+    result is g_0 b_0 + up(g_1 b_1 + ...), formed as g_0 x + up(c_1 - (g_0 - 1) d_1) with
+    c_l = (g_l - 1) d_l + up(c_{l+1} - (g_l - 1) d_{l+1}), c_L = 0: one full-size pass.
+    Like ``lowpass``, a pixel depends only on the input within 3 * 2^L pixels.
+    """
+    gains = np.asarray(gains, dtype=np.float32)
+    L = len(gains)
+    if L == 0:
+        return image
+    d = _laplacian_levels(image, L, periodic)
+    c = np.zeros_like(d[L])
+    for lvl in range(L - 1, -1, -1):
+        g1 = gains[lvl] - np.float32(1.0)
+        c -= g1 * d[lvl + 1]
+        if lvl == 0:
+            break
+        c = upsample(c, periodic)
+        c += g1 * d[lvl]
+    image *= gains[0]
+    kernels.add_doubled(c, periodic, np.float32(1.0), image)
     return image
 
 

@@ -19,6 +19,10 @@ A 7 x 7 patch spans about 3 octaves; what it does to coarser ones is noise (each
 transported patch brings its own mean), and without the limit that noise piles up
 from stage to stage: grass ends with 1.4 times the exemplar's standard deviation at
 pyramid level 3.
+
+Last, the band of each of the output's finest octaves is scaled by the model's gain
+(``model.band_gains``, measured when fitting: ``fitting.fit_band_gains``), which gives
+the output the exemplar's energy per octave and channel.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from . import kernels
 from .adsn import adsn_field
 from .errors import UsageError
 from .patches import aggregate, transport
-from .pyramid import subtract_lowpass
+from .pyramid import scale_bands, subtract_lowpass
 
 
 @dataclass
@@ -123,7 +127,7 @@ def run(model, coarse_shape: tuple[int, int], rng: np.random.Generator, stop: in
     stop: if given, return the image *before* stage ``stop`` (the source of
     that stage's transport; used to sample patches when fitting it); stages
     from ``stop`` on need not be fitted. Otherwise return the final image,
-    of shape 2^(S-1) * coarse_shape. record: collects per-stage images.
+    of shape 2^(S-1) * coarse_shape, with the band gains applied. record: collects per-stage images.
     progress(done, total) is called after each stage.
     """
     stages = model.stages
@@ -142,6 +146,8 @@ def run(model, coarse_shape: tuple[int, int], rng: np.random.Generator, stop: in
                 model.levels[st.scale], st.positions, index, st.config.patch, 1, periodic))
         if progress is not None:
             progress(k + 1, n_stages)
+    if stop is None and model.band_gains is not None:
+        scale_bands(x, model.band_gains, periodic)
     return x
 
 

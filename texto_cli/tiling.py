@@ -2,8 +2,8 @@
 
 Every stage is local: an output pixel depends only on the patches that cover
 it, and a patch only on the w x w input pixels under it; the octave limit
-(``synthesis.keep_coarse``) adds a halo of 3 * 2^octaves pixels and needs crops
-that start on its decimation grid. Only the coarsest
+(``synthesis.keep_coarse``) and the band gains (``pyramid.scale_bands``) add a halo
+of 3 * 2^octaves pixels and need crops that start on their decimation grid. Only the coarsest
 Gaussian field is global, and it is 2^(S-1) times smaller per side than the
 output. So a tile of the output is computed from a crop of the field, running
 every stage on a crop just large enough (its halo) for the pixels the next
@@ -29,6 +29,7 @@ import numpy as np
 from .adsn import adsn_field
 from .errors import UsageError
 from .patches import transport
+from .pyramid import scale_bands
 from .synthesis import grid_size, kept_octaves, stage_output
 
 
@@ -62,6 +63,15 @@ def _with_halo(out: Span, octaves: int, length: int) -> Span:
     return Span(max(0, (out.start - 3 * f) // f * f), min(length, out.stop + 3 * f))
 
 
+def gained(model, canvas: tuple[int, int], rows: Span, cols: Span) -> tuple[Span, Span]:
+    """Final rows and columns the band gains need to be exact on (rows, cols)."""
+    if model.band_gains is None:
+        return rows, cols
+    f = 2 ** (model.config.scales - 1)
+    L = len(model.band_gains)
+    return _with_halo(rows, L, canvas[0] * f), _with_halo(cols, L, canvas[1] * f)
+
+
 def plan(model, canvas: tuple[int, int], rows: Span, cols: Span) -> list[tuple[Span, Span]]:
     """Input (rows, cols) of every stage, coarse to fine, for the final pixels (rows, cols).
 
@@ -69,7 +79,7 @@ def plan(model, canvas: tuple[int, int], rows: Span, cols: Span) -> list[tuple[S
     """
     S = model.config.scales
     spans = []
-    r, c = rows, cols
+    r, c = gained(model, canvas, rows, cols)
     for k in range(len(model.stages) - 1, -1, -1):
         st = model.stages[k]
         factor = 2 if st.scale > 0 else 1
@@ -97,10 +107,14 @@ def synthesize_tile(model, field: np.ndarray, rows: Span, cols: Span) -> np.ndar
         factor = 2 if st.scale > 0 else 1
         x = stage_output(model, k, x, index, False)
         # x now covers rows [factor * r.start, factor * r.stop) of this stage's output
-        nr, nc = spans[k + 1] if k + 1 < len(spans) else (rows, cols)
+        nr, nc = spans[k + 1] if k + 1 < len(spans) else gained(model, canvas, rows, cols)
         x = x[nr.start - factor * r.start:nr.stop - factor * r.start,
               nc.start - factor * c.start:nc.stop - factor * c.start]
-    return x
+    if model.band_gains is None:
+        return x
+    x = scale_bands(np.ascontiguousarray(x), model.band_gains)
+    gr, gc = gained(model, canvas, rows, cols)
+    return x[rows.start - gr.start:rows.stop - gr.start, cols.start - gc.start:cols.stop - gc.start]
 
 
 def field_for(model, size: tuple[int, int], seed: int) -> np.ndarray:
