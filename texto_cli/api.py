@@ -119,5 +119,6 @@ def describe(model: Model) -> dict[str, Any]:
         "config": model.config.to_dict(),
         "fit_seconds": model.fit_seconds,
         "band_gains": None if model.band_gains is None else model.band_gains.tolist(),
+        "gain_diagnostics": model.gain_diagnostics,
         "stages": stages,
     }

@@ -240,14 +240,20 @@ def _summary_lines(model) -> list[str]:
                      f"(sampling floor {d.get('noise_floor', float('nan')):.3f})  "
                      f"{d.get('seconds', 0):.1f} s")
     if model.band_gains is not None:
-        lines.append(f"  {_gains_text(model.band_gains.tolist())}")
+        lines.append(f"  {_gains_text(model.band_gains.tolist(), model.gain_diagnostics)}")
     return lines
 
 
-def _gains_text(gains: list[list[float]]) -> str:
-    """'band gains, finest octave first: 0.99, 1.06/1.07/1.05, ...' (channels joined by /)."""
+def _gains_text(gains: list[list[float]], diag: dict[str, float]) -> str:
+    """'band gains, finest octave first: 0.99, 1.06/1.07/1.05, ... (trial SW ...)', channels
+    joined by /; or why none were kept."""
+    sw = (diag.get("sw_without", float("nan")), diag.get("sw_with", float("nan")))
+    if all(g == 1 for octave in gains for g in octave):
+        return (f"band gains: none kept (trial SW {sw[0]:.4f} without, {sw[1]:.4f} with; "
+                f"{diag.get('seconds', 0):.1f} s)")
     return "band gains, finest octave first: " + ", ".join(
-        "/".join(f"{g:.2f}" for g in octave) for octave in gains)
+        "/".join(f"{g:.2f}" for g in octave) for octave in gains) + \
+        f" (trial SW {sw[0]:.4f} -> {sw[1]:.4f}; {diag.get('seconds', 0):.1f} s)"
 
 
 def _parse_size(value: str) -> tuple[int, int]:
@@ -395,7 +401,7 @@ def inspect(model_path, as_json, preview):
                   f"{info['scales']} scales, octave limit {info['config']['octaves'] or 'none'}; "
                   f"fit in {info['fit_seconds']:.1f} s")
     if info["band_gains"] is not None:
-        console.print(_gains_text(info["band_gains"]))
+        console.print(_gains_text(info["band_gains"], info["gain_diagnostics"]))
     table = Table(show_edge=False)
     for col in ("stage", "patch", "J", "layers", "clusters", "iters", "octaves", "mass err", "floor",
                 "empty", "fit s", "mass err vs samples"):

@@ -32,7 +32,7 @@ class FitConfig:
     down; the coarser ones are kept from its input (0 = no limit, as in the seed).
     ``gain_octaves``: the band of each of this many finest octaves of the output is
     scaled by a gain measured at fit time, which gives the syntheses the exemplar's
-    energy per octave and channel (0 = none, as in the seed; see ``fitting.fit_band_gains``).
+    energy per octave and channel (0 = none, as in the seed; see ``bandgains``).
     """
 
     scales: int = 4

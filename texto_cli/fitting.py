@@ -27,12 +27,13 @@ from typing import Callable
 import numpy as np
 
 from . import sdot
+from .bandgains import fit_band_gains
 from .config import FitConfig
 from .errors import UsageError
 from .model import Model, Stage
 from .metrics import patch_sliced_wasserstein_levels
 from .patches import extract, grid_shape, transport
-from .pyramid import band_std, build_pyramid, min_size_for, scale_bands
+from .pyramid import build_pyramid, min_size_for
 from .synthesis import run, stage_output
 
 #: progress(stage, n_stages, samples_done, samples_total)
@@ -140,36 +141,6 @@ def choose_octave_limit(model: Model, k: int, coarse_shape: tuple[int, int],
     return means
 
 
-def fit_band_gains(model: Model, coarse_shape: tuple[int, int], rng: np.random.Generator,
-                   octaves: int, trials: int = 4, rounds: int = 2) -> np.ndarray:
-    """(octaves, C) float32 gains under which the syntheses have the exemplar's energy in
-    each of its ``octaves`` finest octave bands, per channel (``pyramid.band_std``).
-
-    Measured on ``trials`` periodic syntheses of twice ``coarse_shape`` through all the
-    stages (interior statistics, no border effects). The octave bands are not orthogonal
-    (scaling one changes what the others measure), so the gains are refined ``rounds``
-    times: each multiplied by the ratio of the exemplar's band energy to the band energy
-    measured under the current gains. A band with no energy keeps its gain.
-
-    Why: averaging overlapping patches and carrying each stage's coarse octaves over
-    (``synthesis.keep_coarse``) leave octaves 1 to 3 with the wrong energy (gravel: 92,
-    107 and 120% of the exemplar's). Scaling the bands back lowers the patch
-    sliced-Wasserstein distance: gravel 0.0060 -> 0.0045 after one round, 0.0041 after
-    two; grass 0.0047 -> 0.0036 -> 0.0033 (3 syntheses of 512 x 512). More rounds chase
-    the overlap between bands rather than converge (fabric's coarsest gain passes 2.5).
-    """
-    exemplar = band_std(model.levels[0], octaves)
-    canvas = (2 * coarse_shape[0], 2 * coarse_shape[1])
-    samples = [run(model, canvas, rng, periodic=True) for _ in range(trials)]
-    gains = np.ones_like(exemplar, dtype=np.float32)
-    for _ in range(rounds):
-        measured = np.mean([band_std(scale_bands(s.copy(), gains, periodic=True), octaves,
-                                     periodic=True) for s in samples], axis=0)
-        gains *= np.where(measured > 1e-6, exemplar / np.maximum(measured, 1e-12), 1.0).astype(np.float32)
-        np.clip(gains, 0.25, 4.0, out=gains)
-    return gains
-
-
 def check_exemplar(shape: tuple[int, ...], config: FitConfig) -> None:
     """Raise UsageError if an exemplar of ``shape`` (H, W[, C]) is too small for ``config``."""
     need = min_size_for(config.scales, config.patch)
@@ -229,6 +200,9 @@ def fit(image: np.ndarray, config: FitConfig, exemplar_info: dict | None = None,
                     diag[f"limit_{limit}_sw"] = sw
         diag["seconds"] = time.perf_counter() - t0
     if config.gain_octaves > 0:
-        model.band_gains = fit_band_gains(model, coarse, rng, config.gain_octaves)
+        t0 = time.perf_counter()
+        model.band_gains, model.gain_diagnostics = fit_band_gains(
+            model, (2 * coarse[0], 2 * coarse[1]), rng, config.gain_octaves)
+        model.gain_diagnostics["seconds"] = time.perf_counter() - t0
     model.fit_seconds = time.perf_counter() - started
     return model

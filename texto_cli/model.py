@@ -76,7 +76,8 @@ class Model:
     """A fitted texture model. ``stages``: coarse to fine, then the detail stage if any.
 
     exemplar: facts about the exemplar (height, width, channels, bit_depth, mode).
-    band_gains: (L, C) float32 gains of the output's L finest octave bands, or None.
+    band_gains: (L, C) float32 gains of the output's L finest octave bands, or None;
+    gain_diagnostics: how the fit chose them (``bandgains.fit_band_gains``) and ``seconds``.
     """
 
     config: FitConfig
@@ -86,6 +87,7 @@ class Model:
     fit_seconds: float = 0.0
     written_by: str = ""
     band_gains: np.ndarray | None = None
+    gain_diagnostics: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.offset = self.pyramid[0].mean(axis=(0, 1)).astype(np.float32)
@@ -94,6 +96,13 @@ class Model:
     @property
     def bit_depth(self) -> int:
         return int(self.exemplar.get("bit_depth", 8))
+
+    @property
+    def active_gains(self) -> np.ndarray | None:
+        """``band_gains`` if the synthesis applies them: None if absent or all 1."""
+        if self.band_gains is None or not (self.band_gains != 1).any():
+            return None
+        return self.band_gains
 
     def stage_name(self, k: int) -> str:
         """'scale 3', ..., 'scale 0' for the transport stages, 'detail' for the detail stage."""
@@ -123,6 +132,7 @@ def _header(model: Model) -> dict[str, Any]:
         "config": model.config.to_dict(),
         "exemplar": model.exemplar,
         "fit_seconds": model.fit_seconds,
+        "gain_diagnostics": model.gain_diagnostics,
         "stages": [{"scale": st.scale, **vars(st.config), "octaves": st.octaves,
                     "diagnostics": st.diagnostics}
                    for st in model.stages],
@@ -251,6 +261,8 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
         exemplar = dict(header["exemplar"])
         stage_dicts = list(header["stages"])
         fit_seconds = float(header.get("fit_seconds", 0.0))
+        gain_diagnostics = {str(k): float(v)
+                            for k, v in dict(header.get("gain_diagnostics", {})).items()}
         written_by = str(header.get("texto_version", ""))
     except ModelError:
         raise
@@ -321,7 +333,8 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
         if band_gains.shape != (config.gain_octaves, channels) or not np.isfinite(band_gains).all() \
                 or band_gains.min() < GAIN_RANGE[0] or band_gains.max() > GAIN_RANGE[1]:
             chk.fail(f"band gains have shape {band_gains.shape} or values outside {GAIN_RANGE}")
-    return Model(config, exemplar, pyramid, stages, fit_seconds, written_by, band_gains)
+    return Model(config, exemplar, pyramid, stages, fit_seconds, written_by, band_gains,
+                 gain_diagnostics)
 
 
 def load(path: str | os.PathLike) -> Model:

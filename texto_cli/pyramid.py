@@ -25,8 +25,8 @@ import numpy as np
 
 from . import kernels
 
-__all__ = ["downsample", "upsample", "lowpass", "subtract_lowpass", "band_std", "scale_bands",
-           "build_pyramid", "min_size_for", "max_scales_for", "MIN_PATCHES_PER_SIDE"]
+__all__ = ["downsample", "upsample", "lowpass", "subtract_lowpass", "octave_bands", "band_std",
+           "scale_bands", "build_pyramid", "min_size_for", "max_scales_for", "MIN_PATCHES_PER_SIDE"]
 
 #: The coarsest scale must be at least this many patch widths wide and high.
 MIN_PATCHES_PER_SIDE = 2
@@ -126,21 +126,27 @@ def _laplacian_levels(x: np.ndarray, octaves: int, periodic: bool) -> list[np.nd
     return levels
 
 
-def band_std(image: np.ndarray, octaves: int, periodic: bool = False) -> np.ndarray:
-    """(octaves, C) float64: per channel, the standard deviation of each of the
-    ``octaves`` finest octave bands of ``image``, finest first. The band of octave l is
-    its part of the image, upsample^l(d_l - upsample(d_{l+1})) (d: ``_laplacian_levels``;
-    the same as lowpass(image, l) - lowpass(image, l + 1) away from the ends), over the
-    pixels of the unpadded image."""
+def octave_bands(image: np.ndarray, octaves: int, periodic: bool = False) -> list[np.ndarray]:
+    """The ``octaves`` finest octave bands of ``image`` (H, W, C), finest first: the part of
+    the image in octave l, upsample^l(d_l - upsample(d_{l+1})) (d: ``_laplacian_levels``;
+    the same as lowpass(image, l) - lowpass(image, l + 1) away from the ends), each float32
+    (H, W, C). The image minus their sum is its part in the coarser octaves."""
     x = _as_3d(image)
     d = _laplacian_levels(x, octaves, periodic)
-    out = np.empty((octaves, x.shape[2]))
+    bands = []
     for lvl in range(octaves):
         band = d[lvl] - upsample(d[lvl + 1], periodic)
         for _ in range(lvl):
             band = upsample(band, periodic)
-        out[lvl] = band[:x.shape[0], :x.shape[1]].reshape(-1, x.shape[2]).std(axis=0)
-    return out
+        bands.append(np.ascontiguousarray(band[:x.shape[0], :x.shape[1]]))
+    return bands
+
+
+def band_std(image: np.ndarray, octaves: int, periodic: bool = False) -> np.ndarray:
+    """(octaves, C) float64: per channel, the standard deviation of each of the ``octaves``
+    finest octave bands of ``image`` (``octave_bands``), finest first."""
+    return np.array([b.reshape(-1, b.shape[2]).std(axis=0, dtype=np.float64)
+                     for b in octave_bands(image, octaves, periodic)]).reshape(octaves, -1)
 
 
 def scale_bands(image: np.ndarray, gains: np.ndarray, periodic: bool = False) -> np.ndarray:

@@ -21,7 +21,7 @@ from stage to stage: grass ends with 1.4 times the exemplar's standard deviation
 pyramid level 3.
 
 Last, the band of each of the output's finest octaves is scaled by the model's gain
-(``model.band_gains``, measured when fitting: ``fitting.fit_band_gains``), which gives
+(``model.band_gains``, chosen when fitting: ``bandgains``), which gives
 the output the exemplar's energy per octave and channel.
 """
 
@@ -146,8 +146,8 @@ def run(model, coarse_shape: tuple[int, int], rng: np.random.Generator, stop: in
                 model.levels[st.scale], st.positions, index, st.config.patch, 1, periodic))
         if progress is not None:
             progress(k + 1, n_stages)
-    if stop is None and model.band_gains is not None:
-        scale_bands(x, model.band_gains, periodic)
+    if stop is None and model.active_gains is not None:
+        scale_bands(x, model.active_gains, periodic)
     return x
 
 

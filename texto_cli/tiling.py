@@ -65,10 +65,10 @@ def _with_halo(out: Span, octaves: int, length: int) -> Span:
 
 def gained(model, canvas: tuple[int, int], rows: Span, cols: Span) -> tuple[Span, Span]:
     """Final rows and columns the band gains need to be exact on (rows, cols)."""
-    if model.band_gains is None:
+    if model.active_gains is None:
         return rows, cols
     f = 2 ** (model.config.scales - 1)
-    L = len(model.band_gains)
+    L = len(model.active_gains)
     return _with_halo(rows, L, canvas[0] * f), _with_halo(cols, L, canvas[1] * f)
 
 
@@ -110,9 +110,9 @@ def synthesize_tile(model, field: np.ndarray, rows: Span, cols: Span) -> np.ndar
         nr, nc = spans[k + 1] if k + 1 < len(spans) else gained(model, canvas, rows, cols)
         x = x[nr.start - factor * r.start:nr.stop - factor * r.start,
               nc.start - factor * c.start:nc.stop - factor * c.start]
-    if model.band_gains is None:
+    if model.active_gains is None:
         return x
-    x = scale_bands(np.ascontiguousarray(x), model.band_gains)
+    x = scale_bands(np.ascontiguousarray(x), model.active_gains)
     gr, gc = gained(model, canvas, rows, cols)
     return x[rows.start - gr.start:rows.stop - gr.start, cols.start - gc.start:cols.stop - gc.start]
 
