@@ -1,5 +1,7 @@
 """Synthesis by tiles in bounded memory: identical to the in-memory path."""
 
+import copy
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -9,11 +11,17 @@ from texto_cli.image_io import read_image, write_bands
 from texto_cli.tiling import synthesize_bands
 
 
+@pytest.mark.parametrize("gains", ["fitted", "none", "strong"])
 @pytest.mark.parametrize("size,tile", [((150, 100), 32), ((133, 97), 48), ((64, 64), 1024),
                                        ((330, 270), 64)])
-def test_tiled_equals_in_memory(small_model, size, tile):
-    reference = small_model.synthesize(size, seed=3)
-    bands = list(synthesize_bands(small_model, size, seed=3, tile=tile))
+def test_tiled_equals_in_memory(small_model, size, tile, gains):
+    model = copy.copy(small_model)
+    if gains == "none":
+        model.band_gains = None
+    elif gains == "strong":  # whatever the fit chose, gains far from 1 on every band
+        model.band_gains = np.array([[0.5], [2.0], [0.7], [1.6]], np.float32).repeat(3, axis=1)
+    reference = model.synthesize(size, seed=3)
+    bands = list(synthesize_bands(model, size, seed=3, tile=tile))
     assert all(b.shape[0] == tile for b in bands[:-1])
     np.testing.assert_array_equal(np.concatenate(bands), reference)
 

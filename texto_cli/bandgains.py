@@ -27,6 +27,7 @@ import math
 import numpy as np
 
 from .metrics import patch_sliced_wasserstein_levels
+from .model import GAIN_RANGE
 from .pyramid import band_std, octave_bands, scale_bands
 from .synthesis import run
 
@@ -50,7 +51,8 @@ def energy_matrices(samples: list[np.ndarray], octaves: int, periodic: bool = Tr
         analysed = [octave_bands(p, L, periodic) for p in parts]  # [part l][band k]
         for k in range(L):
             for c in range(C):
-                S = np.stack([analysed[l][k][..., c].ravel() for l in range(L + 1)]).astype(np.float64)
+                S = np.stack([analysed[part][k][..., c].ravel()
+                              for part in range(L + 1)]).astype(np.float64)
                 S -= S.mean(axis=1, keepdims=True)
                 M[k, c] += S @ S.T / (S.shape[1] * len(samples))
     return M
@@ -99,9 +101,12 @@ def fit_band_gains(model, canvas: tuple[int, int], rng: np.random.Generator, oct
 
     ``trials`` periodic syntheses on the coarse grid ``canvas`` (interior statistics, no
     border effects) give the energy matrices; the gains are kept if they bring the trials'
-    SW (4 levels) at least MARGIN closer to the exemplar's, else all are 1."""
-    samples = [run(model, canvas, rng, stop=len(model.stages), periodic=True) for _ in range(trials)]
+    SW (4 levels) at least MARGIN closer to the exemplar's, else all are 1. Gains are
+    clipped to the range a model file allows (``model.GAIN_RANGE``)."""
+    samples = [run(model, canvas, rng, stop=len(model.stages), periodic=True)
+               for _ in range(trials)]
     gains = solve_gains(energy_matrices(samples, octaves), band_std(model.levels[0], octaves) ** 2)
+    np.clip(gains, *GAIN_RANGE, out=gains)
     ones = np.ones_like(gains)
 
     def sw(g: np.ndarray) -> float:

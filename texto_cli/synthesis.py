@@ -21,8 +21,8 @@ from stage to stage: grass ends with 1.4 times the exemplar's standard deviation
 pyramid level 3.
 
 Last, the band of each of the output's finest octaves is scaled by the model's gain
-(``model.band_gains``, chosen when fitting: ``bandgains``), which gives
-the output the exemplar's energy per octave and channel.
+(``model.band_gains``, chosen when fitting: ``bandgains``), which gives the output
+the exemplar's energy per octave and channel.
 """
 
 from __future__ import annotations
@@ -127,8 +127,8 @@ def run(model, coarse_shape: tuple[int, int], rng: np.random.Generator, stop: in
     stop: if given, return the image *before* stage ``stop`` (the source of
     that stage's transport; used to sample patches when fitting it); stages
     from ``stop`` on need not be fitted. Otherwise return the final image,
-    of shape 2^(S-1) * coarse_shape, with the band gains applied. record: collects per-stage images.
-    progress(done, total) is called after each stage.
+    of shape 2^(S-1) * coarse_shape, with the band gains applied. record: collects
+    per-stage images. progress(done, total) is called after each stage.
     """
     stages = model.stages
     n_stages = len(stages) if stop is None else stop

@@ -2,10 +2,10 @@
 
 Every stage is local: an output pixel depends only on the patches that cover
 it, and a patch only on the w x w input pixels under it; the octave limit
-(``synthesis.keep_coarse``) and the band gains (``pyramid.scale_bands``) add a halo
-of 3 * 2^octaves pixels and need crops that start on their decimation grid. Only the coarsest
-Gaussian field is global, and it is 2^(S-1) times smaller per side than the
-output. So a tile of the output is computed from a crop of the field, running
+(``synthesis.keep_coarse``) and the band gains (``pyramid.scale_bands``) add a
+halo of 3 * 2^octaves pixels and need crops that start on their decimation grid. Only
+the coarsest Gaussian field is global, and it is 2^(S-1) times smaller per side than
+the output. So a tile of the output is computed from a crop of the field, running
 every stage on a crop just large enough (its halo) for the pixels the next
 stage needs. The result is bit-identical to ``synthesis.synthesize``: the same
 patches are transported and each pixel sums the same contributions in the same
