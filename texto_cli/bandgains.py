@@ -2,8 +2,8 @@
 
 Averaging overlapping patches and carrying each stage's coarse octaves over
 (``synthesis.keep_coarse``) leave a synthesis with the wrong energy in some octaves:
-gravel's octaves 1, 2 and 3 have 92, 107 and 120% of the exemplar's. Synthesis ends by
-scaling the band of each of the L finest octaves by a gain per channel
+gravel's octaves 1, 2 and 3 have 92, 108 and 120% of the exemplar's (periodic syntheses).
+Synthesis ends by scaling the band of each of the L finest octaves by a gain per channel
 (``pyramid.scale_bands``); the fit chooses the gains here.
 
 The bands overlap (scaling one changes what the others measure), so the gains are not
