@@ -98,6 +98,8 @@ class PatchSampler:
 LIMIT_MARGIN = 0.03
 #: patch side of the distance that judges the limits (DESIGN.md section 5)
 SW_PATCH = 7
+#: largest side (pixels) of the trial syntheses that choose the band gains
+GAIN_TRIAL_SIDE = 512
 
 
 def choose_octave_limit(model: Model, k: int, coarse_shape: tuple[int, int],
@@ -201,8 +203,11 @@ def fit(image: np.ndarray, config: FitConfig, exemplar_info: dict | None = None,
         diag["seconds"] = time.perf_counter() - t0
     if config.gain_octaves > 0:
         t0 = time.perf_counter()
-        model.band_gains, model.gain_diagnostics = fit_band_gains(
-            model, (2 * coarse[0], 2 * coarse[1]), rng, config.gain_octaves)
+        # trial syntheses twice the exemplar's size, at most GAIN_TRIAL_SIDE pixels a side
+        most = -(-GAIN_TRIAL_SIDE // 2 ** (config.scales - 1))
+        canvas = (min(2 * coarse[0], most), min(2 * coarse[1], most))
+        model.band_gains, model.gain_diagnostics = fit_band_gains(model, canvas, rng,
+                                                                  config.gain_octaves)
         model.gain_diagnostics["seconds"] = time.perf_counter() - t0
     model.fit_seconds = time.perf_counter() - started
     return model
