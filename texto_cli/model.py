@@ -44,7 +44,8 @@ from .hierarchy import node_depth, tree_from_parents
 from .sdot import SemiDiscreteOT, TracePoint
 
 FORMAT_NAME = "texto-model"
-FORMAT_VERSION = 5  # 2: per-stage target counts; 3: octave limit; 4: per-stage octave limit; 5: band gains
+#: 2: per-stage target counts; 3: octave limit; 4: per-stage octave limit; 5: band gains
+FORMAT_VERSION = 5
 OLDEST_READABLE = 2  # format 2 reads as octaves = 0; 2 and 3 apply config.octaves to all stages;
 #                     before 5, no band gains
 #: range of a valid band gain
