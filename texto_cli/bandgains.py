@@ -35,8 +35,6 @@ from .synthesis import run
 REG = 0.1
 #: how much closer (relative SW) the trial syntheses must measure for the gains to be kept
 MARGIN = 0.03
-#: patch side of the distance that judges the gains (DESIGN.md section 5)
-SW_PATCH = 7
 
 
 def energy_matrices(samples: list[np.ndarray], octaves: int, periodic: bool = True) -> np.ndarray:
@@ -107,13 +105,13 @@ def fit_band_gains(model, canvas: tuple[int, int], rng: np.random.Generator, oct
                for _ in range(trials)]
     gains = solve_gains(energy_matrices(samples, octaves), band_std(model.levels[0], octaves) ** 2)
     np.clip(gains, *GAIN_RANGE, out=gains)
-    ones = np.ones_like(gains)
 
-    def sw(g: np.ndarray) -> float:
-        return float(np.mean([np.mean(patch_sliced_wasserstein_levels(
-            model.levels[0], scale_bands(s.copy(), g, periodic=True), patch=SW_PATCH, levels=4))
-            for s in samples]))
+    def sw(images: list[np.ndarray]) -> float:
+        return float(np.mean([np.mean(patch_sliced_wasserstein_levels(model.levels[0], x, levels=4))
+                              for x in images]))
 
-    info = {"sw_without": sw(ones), "sw_with": sw(gains)}
-    return (gains if info["sw_with"] < (1 - MARGIN) * info["sw_without"] else ones), info
+    info = {"sw_without": sw(samples),
+            "sw_with": sw([scale_bands(s.copy(), gains, periodic=True) for s in samples])}
+    kept = info["sw_with"] < (1 - MARGIN) * info["sw_without"]
+    return (gains if kept else np.ones_like(gains)), info
 

@@ -31,7 +31,7 @@ from .bandgains import fit_band_gains
 from .config import FitConfig
 from .errors import UsageError
 from .model import Model, Stage
-from .metrics import patch_sliced_wasserstein_levels
+from .metrics import PATCH, patch_sliced_wasserstein_levels
 from .patches import extract, grid_shape, transport
 from .pyramid import build_pyramid, min_size_for
 from .synthesis import run, stage_output
@@ -96,8 +96,6 @@ class PatchSampler:
 #: how much closer (relative) another octave limit must measure to replace the configured one:
 #: near-ties are noise (cobbles' detail stage: 0.0127 with 3 octaves, 0.0127 with 2)
 LIMIT_MARGIN = 0.03
-#: patch side of the distance that judges the limits (DESIGN.md section 5)
-SW_PATCH = 7
 #: largest side (pixels) of the trial syntheses that choose the band gains
 GAIN_TRIAL_SIDE = 512
 
@@ -122,7 +120,7 @@ def choose_octave_limit(model: Model, k: int, coarse_shape: tuple[int, int],
     first = 0 if last else octaves - 1
     n_levels = octaves + 1 - first
     reference = build_pyramid(model.levels[0], first + 1)[-1]
-    if min(reference.shape[:2]) < SW_PATCH:  # too small to measure: keep the configured limit
+    if min(reference.shape[:2]) < PATCH:  # too small to measure: keep the configured limit
         return {limit: math.nan for limit in candidates}
     scores: dict[int, list[float]] = {limit: [] for limit in candidates}
     for _ in range(trials):
@@ -131,8 +129,8 @@ def choose_octave_limit(model: Model, k: int, coarse_shape: tuple[int, int],
         for limit in candidates:
             st.octaves = limit
             out = build_pyramid(stage_output(model, k, x, index, periodic=True), first + 1)[-1]
-            sw = patch_sliced_wasserstein_levels(reference, out, patch=SW_PATCH, levels=n_levels) \
-                if min(out.shape[:2]) >= SW_PATCH else []
+            sw = patch_sliced_wasserstein_levels(reference, out, levels=n_levels) \
+                if min(out.shape[:2]) >= PATCH else []
             scores[limit].append(float(np.mean(sw)) if len(sw) == n_levels else np.nan)
     means = {limit: float(np.mean(v)) for limit, v in scores.items()}
     best = min(candidates, key=lambda limit: means[limit])

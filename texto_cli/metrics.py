@@ -34,6 +34,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .pyramid import build_pyramid, lowpass
 
+#: patch side of the measures (DESIGN.md section 5: 7x7 patches)
+PATCH = 7
+
 __all__ = [
     "patch_sliced_wasserstein",
     "patch_sliced_wasserstein_levels",
@@ -100,7 +103,7 @@ def patch_sliced_wasserstein(exemplar: np.ndarray, output: np.ndarray, **options
 def patch_sliced_wasserstein_levels(
     exemplar: np.ndarray,
     output: np.ndarray,
-    patch: int = 7,
+    patch: int = PATCH,
     levels: int = 4,
     n_proj: int = 64,
     n_patches: int = 20000,
@@ -174,7 +177,7 @@ def _rms_distances(queries: np.ndarray, base: np.ndarray, idx: np.ndarray) -> np
 
 
 def nearest_patch_distance(
-    exemplar: np.ndarray, output: np.ndarray, patch: int = 7, n_samples: int = 4000, seed: int = 0
+    exemplar: np.ndarray, output: np.ndarray, patch: int = PATCH, n_samples: int = 4000, seed: int = 0
 ) -> float:
     """Median over ``n_samples`` random output patches of the RMS-per-pixel distance
     (Euclidean / sqrt(D), intensity units) to the nearest exemplar patch (exact)."""
@@ -212,7 +215,7 @@ def _coherence_search(
 
 
 def copy_coherence(
-    exemplar: np.ndarray, output: np.ndarray, patch: int = 7, n_samples: int = 4000, seed: int = 0
+    exemplar: np.ndarray, output: np.ndarray, patch: int = PATCH, n_samples: int = 4000, seed: int = 0
 ) -> float:
     """Share of neighbour pairs (p, p+(0,1)) and (p, p+(1,0)) whose nearest exemplar
     patches have the same offset (nn_position - p): ``n_samples`` pairs, half of each
@@ -246,7 +249,7 @@ def tile_exemplar(exemplar: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return np.ascontiguousarray(np.tile(ex, reps)[:h, :w])
 
 
-def quality_report(exemplar: np.ndarray, output: np.ndarray, patch: int = 7, seed: int = 0) -> dict[str, float]:
+def quality_report(exemplar: np.ndarray, output: np.ndarray, patch: int = PATCH, seed: int = 0) -> dict[str, float]:
     """The measures on one output, the nearest-patch ones sharing one search.
 
     Keys: ``sliced_wasserstein`` (4 levels, 64 directions, 20000 patches),

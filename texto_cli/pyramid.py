@@ -120,10 +120,7 @@ def subtract_lowpass(image: np.ndarray, residual: np.ndarray, octaves: int,
 def _laplacian_levels(x: np.ndarray, octaves: int, periodic: bool) -> list[np.ndarray]:
     """d_0 .. d_octaves: ``x`` padded to sides that are multiples of 2^octaves, then
     downsampled 0 .. octaves times."""
-    levels = [_padded(x, 2 ** octaves, periodic)]
-    for _ in range(octaves):
-        levels.append(downsample(levels[-1], periodic))
-    return levels
+    return build_pyramid(_padded(x, 2 ** octaves, periodic), octaves + 1, periodic)
 
 
 def octave_bands(image: np.ndarray, octaves: int, periodic: bool = False) -> list[np.ndarray]:

@@ -99,6 +99,7 @@ def synthesize_tile(model, field: np.ndarray, rows: Span, cols: Span) -> np.ndar
     (mean-centred, as ``synthesis.run`` makes it). Returns float32 (h, w, C), centred."""
     canvas = field.shape[:2]
     spans = plan(model, canvas, rows, cols)
+    final_rows, final_cols = gained(model, canvas, rows, cols)
     r0, c0 = spans[0]
     x = field[r0.start:r0.stop, c0.start:c0.stop]
     for k, st in enumerate(model.stages):
@@ -107,14 +108,14 @@ def synthesize_tile(model, field: np.ndarray, rows: Span, cols: Span) -> np.ndar
         factor = 2 if st.scale > 0 else 1
         x = stage_output(model, k, x, index, False)
         # x now covers rows [factor * r.start, factor * r.stop) of this stage's output
-        nr, nc = spans[k + 1] if k + 1 < len(spans) else gained(model, canvas, rows, cols)
+        nr, nc = spans[k + 1] if k + 1 < len(spans) else (final_rows, final_cols)
         x = x[nr.start - factor * r.start:nr.stop - factor * r.start,
               nc.start - factor * c.start:nc.stop - factor * c.start]
     if model.active_gains is None:
         return x
     x = scale_bands(np.ascontiguousarray(x), model.active_gains)
-    gr, gc = gained(model, canvas, rows, cols)
-    return x[rows.start - gr.start:rows.stop - gr.start, cols.start - gc.start:cols.stop - gc.start]
+    return x[rows.start - final_rows.start:rows.stop - final_rows.start,
+             cols.start - final_cols.start:cols.stop - final_cols.start]
 
 
 def field_for(model, size: tuple[int, int], seed: int) -> np.ndarray:
