@@ -199,35 +199,43 @@ def aggregate_patches(source, positions, index, w, factor, periodic, out):
     pixel of out is the mean of the blocks covering it. f = ``factor``: 1 rebuilds
     the image at the same scale, 2 is the exemplar-based upsampling to the next
     finer scale. Non-periodic: Ho = f (Hp + w - 1); periodic: Ho = f Hp, blocks wrap.
-    Each output row is owned by one thread: results do not depend on thread count.
+    All arrays C-contiguous. Each output row is owned by one thread and sums its
+    blocks in the same order: results do not depend on thread count.
     """
     Ho, Wo, C = out.shape
     Hp, Wp = index.shape
     fw = factor * w
+    span = fw * C  # one block row, as contiguous floats of a source or output row
+    row_len = Wo * C
+    src = source.reshape((source.shape[0], source.shape[1] * C))
+    dst = out.reshape((Ho, row_len))
+    col_blocks = np.zeros(Wo, dtype=np.float32)  # blocks covering each column of a row
+    for j in range(Wp):
+        for b in range(factor * j, factor * j + fw):
+            col_blocks[b % Wo] += 1.0
     for r in prange(Ho):
-        acc = np.zeros((Wo, C), dtype=np.float32)
-        cnt = np.zeros(Wo, dtype=np.float32)
+        acc = np.zeros(row_len, dtype=np.float32)
+        row_blocks = 0
         for a in range(r % factor, fw, factor):
             i = (r - a) // factor
             if periodic:
                 i %= Hp
             elif i < 0 or i >= Hp:
                 continue
+            row_blocks += 1
             for j in range(Wp):
                 t = index[i, j]
-                sr = factor * positions[t, 0] + a
-                sc = factor * positions[t, 1]
-                c = factor * j
-                for b in range(fw):
-                    if c >= Wo:
-                        c -= Wo
-                    for ch in range(C):
-                        acc[c, ch] += source[sr, sc + b, ch]
-                    cnt[c] += 1.0
-                    c += 1
+                s = src[factor * positions[t, 0] + a, factor * positions[t, 1] * C:]
+                c = factor * j * C
+                head = min(span, row_len - c)  # the part before the wrap (all if not periodic)
+                for k in range(head):
+                    acc[c + k] += s[k]
+                for k in range(head, span):
+                    acc[c + k - row_len] += s[k]
         for c in range(Wo):
+            n = row_blocks * col_blocks[c]
             for ch in range(C):
-                out[r, c, ch] = acc[c, ch] / cnt[c]
+                dst[r, c * C + ch] = acc[c * C + ch] / n
 
 
 # ---------------------------------------------------------------------------
