@@ -7,9 +7,11 @@ halo of 3 * 2^octaves pixels and need crops that start on their decimation grid.
 the coarsest Gaussian field is global, and it is 2^(S-1) times smaller per side than
 the output. So a tile of the output is computed from a crop of the field, running
 every stage on a crop just large enough (its halo) for the pixels the next
-stage needs. The result is bit-identical to ``synthesis.synthesize``: the same
-patches are transported and each pixel sums the same contributions in the same
-order.
+stage needs. The band gains come last, on a band of whole rows: the tiles of a band
+are synthesised with the gains' halo of rows (kept from the band above for its top
+rows) and gained tile by tile from the ungained strip. The result is bit-identical
+to ``synthesis.synthesize``: the same patches are transported and each pixel sums the
+same contributions in the same order.
 
 A tile is a pure function of (model, seed, size, tile rectangle) given the
 field, so tiles can run anywhere (processes here with ``jobs``; a dask
@@ -63,15 +65,6 @@ def _with_halo(out: Span, octaves: int, length: int) -> Span:
     return Span(max(0, (out.start - 3 * f) // f * f), min(length, out.stop + 3 * f))
 
 
-def gained(model, canvas: tuple[int, int], rows: Span, cols: Span) -> tuple[Span, Span]:
-    """Final rows and columns the band gains need to be exact on (rows, cols)."""
-    if model.active_gains is None:
-        return rows, cols
-    f = 2 ** (model.config.scales - 1)
-    L = len(model.active_gains)
-    return _with_halo(rows, L, canvas[0] * f), _with_halo(cols, L, canvas[1] * f)
-
-
 def plan(model, canvas: tuple[int, int], rows: Span, cols: Span) -> list[tuple[Span, Span]]:
     """Input (rows, cols) of every stage, coarse to fine, for the final pixels (rows, cols).
 
@@ -79,7 +72,7 @@ def plan(model, canvas: tuple[int, int], rows: Span, cols: Span) -> list[tuple[S
     """
     S = model.config.scales
     spans = []
-    r, c = gained(model, canvas, rows, cols)
+    r, c = rows, cols
     for k in range(len(model.stages) - 1, -1, -1):
         st = model.stages[k]
         factor = 2 if st.scale > 0 else 1
@@ -96,10 +89,10 @@ def plan(model, canvas: tuple[int, int], rows: Span, cols: Span) -> list[tuple[S
 
 def synthesize_tile(model, field: np.ndarray, rows: Span, cols: Span) -> np.ndarray:
     """Final pixels (rows, cols) of the synthesis whose coarsest field is ``field``
-    (mean-centred, as ``synthesis.run`` makes it). Returns float32 (h, w, C), centred."""
+    (mean-centred, as ``synthesis.run`` makes it), before the band gains
+    (``apply_band_gains``). Returns float32 (h, w, C), centred."""
     canvas = field.shape[:2]
     spans = plan(model, canvas, rows, cols)
-    final_rows, final_cols = gained(model, canvas, rows, cols)
     r0, c0 = spans[0]
     x = field[r0.start:r0.stop, c0.start:c0.stop]
     for k, st in enumerate(model.stages):
@@ -108,14 +101,35 @@ def synthesize_tile(model, field: np.ndarray, rows: Span, cols: Span) -> np.ndar
         factor = 2 if st.scale > 0 else 1
         x = stage_output(model, k, x, index, False)
         # x now covers rows [factor * r.start, factor * r.stop) of this stage's output
-        nr, nc = spans[k + 1] if k + 1 < len(spans) else (final_rows, final_cols)
+        nr, nc = spans[k + 1] if k + 1 < len(spans) else (rows, cols)
         x = x[nr.start - factor * r.start:nr.stop - factor * r.start,
               nc.start - factor * c.start:nc.stop - factor * c.start]
-    if model.active_gains is None:
-        return x
-    x = scale_bands(np.ascontiguousarray(x), model.active_gains)
-    return x[rows.start - final_rows.start:rows.stop - final_rows.start,
-             cols.start - final_cols.start:cols.stop - final_cols.start]
+    return x
+
+
+def apply_band_gains(strip: np.ndarray, strip_rows: Span, rows: Span, columns: list[Span],
+                     gains: np.ndarray) -> None:
+    """Apply the band gains, in place, to rows ``rows`` of ``strip`` (float32 (h, W, C), the
+    whole width of the synthesis before its gains, holding rows ``strip_rows``, which
+    include the gains' halo of ``rows``), one tile of ``columns`` at a time.
+
+    Each tile is gained from a crop with the halo's columns, exactly as in memory. Its
+    left halo lies in tiles already gained, so their columns are kept from before (at most
+    the halo's width plus a tile)."""
+    width = strip.shape[1]
+    L = len(gains)
+    top, bottom = rows.start - strip_rows.start, rows.stop - strip_rows.start
+    before = strip[:, :0].copy()  # ungained columns [kept_from, cols.start) of the strip
+    kept_from = 0
+    for cols in columns:
+        crop_cols = _with_halo(cols, L, width)
+        ungained = np.concatenate([before[:, crop_cols.start - kept_from:],
+                                   strip[:, cols.start:cols.stop]], axis=1)
+        before, kept_from = ungained, crop_cols.start
+        crop = np.concatenate([ungained, strip[:, cols.stop:crop_cols.stop]], axis=1)
+        scale_bands(crop, gains)
+        strip[top:bottom, cols.start:cols.stop] = \
+            crop[top:bottom, cols.start - crop_cols.start:cols.stop - crop_cols.start]
 
 
 def field_for(model, size: tuple[int, int], seed: int) -> np.ndarray:
@@ -143,8 +157,10 @@ def _tile_job(spans: tuple[Span, Span]) -> np.ndarray:
 def synthesize_bands(model, size: tuple[int, int], seed: int = 0, tile: int = 1024, jobs: int = 1,
                      progress: Callable[[int, int], None] | None = None) -> Iterator[np.ndarray]:
     """Yield the synthesis of ``size`` = (width, height) as horizontal bands of ``tile`` rows,
-    top to bottom: float32 (h, width, C) in [0, 1]. Peak memory is one band plus the
-    coarse field; ``jobs`` processes compute the tiles of a band in parallel."""
+    top to bottom: float32 (h, width, C) in [0, 1]. Peak memory is about one band (with the
+    band gains' halo of rows) plus the coarse field; ``jobs`` processes compute the tiles of
+    a band in parallel. The tiles are synthesised without the gains, which are then applied
+    to the band: their halo costs one cheap pass, not every stage's transports."""
     width, height = size
     coarse = grid_size(model, size)
     if min(coarse) < max(st.config.patch for st in model.stages):
@@ -161,12 +177,32 @@ def synthesize_bands(model, size: tuple[int, int], seed: int = 0, tile: int = 10
                                    initializer=_init_worker, initargs=(model, field, threads))
     else:
         _WORKER.update(model=model, field=field)
+    gains = model.active_gains
+    L = 0 if gains is None else len(gains)
+    channels = model.levels[0].shape[2]
+    # the gains act on the whole synthesis canvas (a multiple of 2^(S-1) a side), which is
+    # then cropped to the size asked for: the last tile of a band reaches the canvas's edge
+    f = 2 ** (model.config.scales - 1)
+    canvas_h, canvas_w = coarse[0] * f, coarse[1] * f
+    columns[-1] = Span(columns[-1].start, canvas_w)
+    # rows before the gains, computed for the previous band and needed by this one's halo
+    kept, kept_rows = np.empty((0, canvas_w, channels), np.float32), Span(0, 0)
     try:
         for b, rows in enumerate(bands):
-            work = [(rows, cols) for cols in columns]
-            band = np.empty((rows.stop - rows.start, width, model.levels[0].shape[2]), np.float32)
+            need = _with_halo(rows, L, canvas_h)  # this band's rows and the gains' halo
+            strip = np.empty((need.stop - need.start, canvas_w, channels), np.float32)
+            done = kept_rows.stop - need.start
+            strip[:done] = kept[need.start - kept_rows.start:]
+            new = Span(kept_rows.stop, need.stop)
+            work = [(new, cols) for cols in columns] if new.stop > new.start else []
             for (_, cols), part in zip(work, pool.map(_tile_job, work) if pool else map(_tile_job, work)):
-                band[:, cols.start:cols.stop] = part
+                strip[done:, cols.start:cols.stop] = part
+            if b + 1 < len(bands):  # keep the next band's halo before this band is gained in place
+                after = _with_halo(bands[b + 1], L, canvas_h)
+                kept, kept_rows = strip[after.start - need.start:].copy(), Span(after.start, need.stop)
+            if L:
+                apply_band_gains(strip, need, rows, columns, gains)
+            band = strip[rows.start - need.start:rows.stop - need.start, :width]
             band += model.offset
             yield np.clip(band, 0.0, 1.0, out=band)
             if progress is not None:
