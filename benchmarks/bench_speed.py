@@ -9,7 +9,8 @@ Prints, in one run on one machine:
    model and the fast preset of one 256x256 exemplar, in process (median of
    several runs after a warm-up run; numba threads as configured) and as a whole
    ``texto synthesize`` process with a warm numba cache (median of 3-5 runs), and
-   4096² against 16 x 1024² (cost linear in pixels);
+   4096² against 16 x 1024² (cost linear in pixels), also as 3 pairs measured back
+   to back in one process, so that both sides of each ratio see the same machine load;
 2. peak memory (maximum resident set size of the process) of ``texto synthesize``
    at 4096², in memory and by tiles;
 3. fit seconds per stage (the model's own diagnostics, ``texto inspect --json``)
@@ -88,6 +89,25 @@ def in_process(model_path: Path, sizes: list[tuple[int, int]], runs: int) -> dic
             times.append(time.perf_counter() - t0)
         out[size] = statistics.median(times)
     return out
+
+
+def linearity(model_path: Path, pairs: int = 3) -> list[float]:
+    """4096² seconds / (16 x 1024² seconds) for ``pairs`` pairs measured back to back in
+    one process (each 1024² time a median of 4): the shared machine's load drifts over a
+    run, and a ratio of times taken minutes apart measures that drift too."""
+    from texto_cli.model import load
+
+    model = load(model_path)
+    model.synthesize((256, 256), seed=0)
+
+    def seconds(size: tuple[int, int], seed: int) -> float:
+        t0 = time.perf_counter()
+        model.synthesize(size, seed=seed)
+        return time.perf_counter() - t0
+
+    return [seconds((4096, 4096), p) / (16 * statistics.median(seconds((1024, 1024), r)
+                                                                for r in range(4)))
+            for p in range(pairs)]
 
 
 def whole_process(model_path: Path, sizes: list[tuple[int, int]], runs: int, tmp: Path) -> dict:
@@ -224,6 +244,10 @@ def main() -> int:
             for preset, (inproc, proc) in results.items():
                 print(f"  {preset:<8} in process {inproc[(4096, 4096)] / (16 * inproc[(1024, 1024)]):.2f}"
                       f"   whole process {proc[(4096, 4096)] / (16 * proc[(1024, 1024)]):.2f}")
+            for preset, path in models.items():
+                ratios = linearity(path)
+                print(f"  {preset:<8} in process, {len(ratios)} pairs back to back: median "
+                      f"{statistics.median(ratios):.2f} ({', '.join(f'{r:.2f}' for r in ratios)})")
 
         if not args.quick:
             print("\n2. peak memory of `texto synthesize` at 4096x4096 (max RSS of the process)")
