@@ -252,21 +252,27 @@ def tree_from_parents(parent: np.ndarray, target: np.ndarray, leaf_centers: np.n
     masses = np.full(J, 1.0 / J) if leaf_masses is None else np.asarray(leaf_masses, np.float64)
     D = leaf_centers.shape[1]
     mass = np.zeros(n)
-    sums = np.zeros((n, D))
     leaves = np.flatnonzero(is_leaf)
     mass[leaves] = masses[target[leaves]]
-    sums[leaves] = leaf_centers[target[leaves]] * mass[leaves, None]
+    inner = np.flatnonzero(~is_leaf)
+    slot = np.full(n, -1, dtype=np.int64)  # row of each internal node in ``sums``
+    slot[inner] = np.arange(len(inner))
+    sums = np.zeros((len(inner), D))  # mass-weighted sums of the internal nodes' leaves
     depth = node_depth(parent)
     for d in range(int(depth.max()), 0, -1):  # deepest level first: children before parents
         nodes = np.flatnonzero(depth == d)
+        leafy = is_leaf[nodes]
+        values = np.empty((len(nodes), D))
+        values[leafy] = leaf_centers[target[nodes[leafy]]] * mass[nodes[leafy], None]
+        values[~leafy] = sums[slot[nodes[~leafy]]]
         # siblings are contiguous, so each parent's children are one run of ``nodes``
         runs = np.flatnonzero(np.diff(parent[nodes], prepend=-2))
         owners = parent[nodes[runs]]
         mass[owners] += np.add.reduceat(mass[nodes], runs)
-        sums[owners] += np.add.reduceat(sums[nodes], runs, axis=0)
+        sums[slot[owners]] += np.add.reduceat(values, runs, axis=0)
     centers = np.zeros((n, D), dtype=np.float32)
-    inner = np.flatnonzero(~is_leaf & (mass > 0))
-    centers[inner] = sums[inner] / mass[inner, None]
+    weighed = inner[mass[inner] > 0]
+    centers[weighed] = sums[slot[weighed]] / mass[weighed, None]
     centers[leaves] = leaf_centers[target[leaves]]
     centers[0] = 0.0  # the root's centre is never used
     sqnorm = np.einsum("ij,ij->i", centers, centers).astype(np.float32)
