@@ -280,6 +280,19 @@ def test_format_4_files_read_without_band_gains(small_model_file, tmp_path):
     old = load(_rewrite(small_model_file, tmp_path, version=np.array(4), band_gains=None,
                         header=np.array(json.dumps(header))))
     assert old.config.gain_octaves == 0 and old.band_gains is None
+    gains = np.full_like(load(small_model_file).band_gains, 1.5)  # gains that change the output
+    new = load(_rewrite(small_model_file, tmp_path, band_gains=gains))
+    assert new.active_gains is not None
+    assert not np.array_equal(old.synthesize((64, 48), seed=2), new.synthesize((64, 48), seed=2))
+
+
+def test_format_5_files_read_with_the_plain_mean(small_model_file, tmp_path):
+    with np.load(small_model_file, allow_pickle=False) as z:
+        header = json.loads(str(z["header"]))
+    assert header["config"]["window"] > 0
+    del header["config"]["window"]
+    old = load(_rewrite(small_model_file, tmp_path, version=np.array(5),
+                        header=np.array(json.dumps(header))))
+    assert old.config.window == 0.0
     new = load(small_model_file)
-    assert new.band_gains is not None
     assert not np.array_equal(old.synthesize((64, 48), seed=2), new.synthesize((64, 48), seed=2))

@@ -6,17 +6,18 @@ import pytest
 from texto_cli import patches, sdot
 
 
-def naive_aggregate(source, positions, index, w, f, periodic, out_shape):
+def naive_aggregate(source, positions, index, w, f, periodic, out_shape, window=None):
     acc = np.zeros(out_shape)
     cnt = np.zeros(out_shape[:2] + (1,))
+    weight = np.ones((f * w, f * w, 1)) if window is None else np.outer(window, window)[:, :, None]
     H, W = out_shape[:2]
     for i in range(index.shape[0]):
         for j in range(index.shape[1]):
             p = f * positions[index[i, j]]
             rows = (f * i + np.arange(f * w)) % H if periodic else f * i + np.arange(f * w)
             cols = (f * j + np.arange(f * w)) % W if periodic else f * j + np.arange(f * w)
-            acc[np.ix_(rows, cols)] += source[p[0]:p[0] + f * w, p[1]:p[1] + f * w]
-            cnt[np.ix_(rows, cols)] += 1
+            acc[np.ix_(rows, cols)] += weight * source[p[0]:p[0] + f * w, p[1]:p[1] + f * w]
+            cnt[np.ix_(rows, cols)] += weight
     return acc / cnt
 
 
@@ -52,13 +53,26 @@ def test_transport_matches_assign(setup, periodic):
     np.testing.assert_array_equal(index.reshape(-1), ot.assign(vectors))
 
 
+@pytest.mark.parametrize("window", [0.0, 0.15])
 @pytest.mark.parametrize("factor,periodic", [(1, False), (2, False), (1, True), (2, True)])
-def test_aggregate_matches_naive(setup, factor, periodic):
+def test_aggregate_matches_naive(setup, factor, periodic, window):
     ex, fine, w, pos, _, img, ot = setup
     index = patches.transport(img, w, ot, periodic)
     source = ex if factor == 1 else fine
-    out = patches.aggregate(source, pos, index, w, factor, periodic)
-    ref = naive_aggregate(source, pos, index, w, factor, periodic, out.shape)
+    out = patches.aggregate(source, pos, index, w, factor, periodic, window)
+    ref = naive_aggregate(source, pos, index, w, factor, periodic, out.shape,
+                          patches.block_window(factor * w, window))
     extra = 0 if periodic else w - 1
     assert out.shape == (factor * (index.shape[0] + extra), factor * (index.shape[1] + extra), 3)
     np.testing.assert_allclose(out, ref, atol=1e-5)
+    if window > 0:  # the weights matter: not the plain mean
+        plain = naive_aggregate(source, pos, index, w, factor, periodic, out.shape)
+        assert np.abs(out - plain).max() > 1e-2
+
+
+def test_block_window():
+    np.testing.assert_array_equal(patches.block_window(8, 0.0), np.ones(8, np.float32))
+    g = patches.block_window(14, 0.15)
+    assert g.dtype == np.float32 and g.shape == (14,)
+    np.testing.assert_allclose(g, g[::-1])  # centred
+    assert g[6] == g[7] == g.max() and g[0] < 0.05  # the centre is between 6 and 7; g[0]: 3.1 sigma

@@ -161,10 +161,12 @@ def _announce_compilation(rep) -> None:
               "only if the fit measures that it helps.  [default: 3; fast: 0]")
 @click.option("--gain-octaves", type=int, help="Finest octaves whose energy the fit calibrates "
               "to the exemplar's, per channel (0: none).  [default: 4; fast: 0]")
+@click.option("--window", type=float, help="Standard deviation of the Gaussian weights of the "
+              "upsampled blocks, a fraction of the block side (0: plain mean).  [default: 0.15; fast: 0]")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 def fit(exemplars, output, output_dir, preset, scales, patch, targets, layers, clusters, iters, step,
-        detail, octaves, gain_octaves, seed, quiet):
+        detail, octaves, gain_octaves, window, seed, quiet):
     """Learn a texture model from EXEMPLAR (PNG, JPEG or TIFF; - reads stdin)."""
     from .errors import UsageError
 
@@ -176,7 +178,7 @@ def fit(exemplars, output, output_dir, preset, scales, patch, targets, layers, c
 
     cfg = make_config(preset, scales=scales, targets=targets, clusters=clusters, patch=patch,
                       layers=layers, iters=iters, step=step, detail=detail, octaves=octaves,
-                      gain_octaves=gain_octaves, seed=seed)
+                      gain_octaves=gain_octaves, window=window, seed=seed)
     jobs = []
     for ex in exemplars:
         if output is not None:
@@ -398,7 +400,8 @@ def inspect(model_path, as_json, preview):
                   f"written by texto {info['texto_version']}")
     console.print(f"exemplar {ex.get('source', '')} {ex['width']}x{ex['height']}, "
                   f"{ex['channels']} channel(s), {ex['bit_depth']}-bit; "
-                  f"{info['scales']} scales, octave limit {info['config']['octaves'] or 'none'}; "
+                  f"{info['scales']} scales, octave limit {info['config']['octaves'] or 'none'}, "
+                  f"upsampling window {info['config']['window'] or 'none'}; "
                   f"fit in {info['fit_seconds']:.1f} s")
     if info["band_gains"] is not None:
         console.print(_gains_text(info["band_gains"], info["gain_diagnostics"]))

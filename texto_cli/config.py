@@ -33,6 +33,9 @@ class FitConfig:
     ``gain_octaves``: the band of each of this many finest octaves of the output is
     scaled by a gain measured at fit time, which gives the syntheses the exemplar's
     energy per octave and channel (0 = none, as in the seed; see ``bandgains``).
+    ``window``: the exemplar-based upsampling averages its 2w x 2w blocks with Gaussian
+    weights of this standard deviation, a fraction of the block side
+    (``patches.block_window``; 0 = the plain mean, as in the seed).
     """
 
     scales: int = 4
@@ -48,6 +51,7 @@ class FitConfig:
     detail_clusters: int = 20
     octaves: int = 3
     gain_octaves: int = 4
+    window: float = 0.15
     seed: int = 0
 
     def stages(self) -> list[ScaleConfig]:
@@ -70,6 +74,7 @@ class FitConfig:
         d["targets"], d["clusters"] = tuple(d["targets"]), tuple(d["clusters"])
         d.setdefault("octaves", 0)  # format 2 files predate the octave limit
         d.setdefault("gain_octaves", 0)  # formats 2 to 4 predate the band gains
+        d.setdefault("window", 0.0)  # formats 2 to 5 average the upsampled blocks plainly
         return validated(cls(**d))
 
 
@@ -92,7 +97,8 @@ PRESETS: dict[str, FitConfig] = {
     "default": FitConfig(),
     # The reference code's configuration: 3x3 patches, J <= 1000, 1 layer, 1e5 steps.
     "fast": FitConfig(patch=3, targets=(1000, 1000, 1000, 1000), layers=1, clusters=(1, 1, 1, 1),
-                      iters=100_000, step=None, detail=False, octaves=0, gain_octaves=0),
+                      iters=100_000, step=None, detail=False, octaves=0, gain_octaves=0,
+                      window=0.0),
 }
 
 
@@ -151,5 +157,6 @@ def validated(cfg: FitConfig) -> FitConfig:
          "invalid detail pass settings")
     need(0 <= cfg.octaves <= 8, f"--octaves must be between 0 and 8, not {cfg.octaves}")
     need(0 <= cfg.gain_octaves <= 8, f"--gain-octaves must be between 0 and 8, not {cfg.gain_octaves}")
+    need(0 <= cfg.window <= 1, f"--window must be between 0 and 1, not {cfg.window}")
     need(0 <= cfg.seed < 2 ** 63, "--seed must be a nonnegative integer")
     return cfg

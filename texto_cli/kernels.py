@@ -190,15 +190,17 @@ def assign_image_patches(image, w, periodic, centers, sqnorm, first, count, weig
 
 
 @njit(cache=True, parallel=True)
-def aggregate_patches(source, positions, index, w, factor, periodic, out):
-    """Average transported patches back into an image.
+def aggregate_patches(source, positions, index, w, factor, periodic, window, out):
+    """Average transported patches back into an image, with weights.
 
     The patch at (i, j) of ``index`` (Hp, Wp) int32 is the (f w) x (f w) block of
     ``source`` (h, w', C) float32 at f * positions[index[i, j]] (positions: (J, 2)
     int32 rows/cols), placed at f * (i, j) of ``out`` (Ho, Wo, C) float32, and each
-    pixel of out is the mean of the blocks covering it. f = ``factor``: 1 rebuilds
-    the image at the same scale, 2 is the exemplar-based upsampling to the next
-    finer scale. Non-periodic: Ho = f (Hp + w - 1); periodic: Ho = f Hp, blocks wrap.
+    pixel of out is the weighted mean of the blocks covering it, pixel (a, b) of a
+    block weighing window[a] * window[b] (``window``: (f w,) float32; all ones gives
+    the plain mean, to the bit). f = ``factor``: 1 rebuilds the image at the same
+    scale, 2 is the exemplar-based upsampling to the next finer scale. Non-periodic:
+    Ho = f (Hp + w - 1); periodic: Ho = f Hp, blocks wrap.
     All arrays C-contiguous. Each output row is owned by one thread and sums its
     blocks in the same order: results do not depend on thread count.
     """
@@ -209,31 +211,43 @@ def aggregate_patches(source, positions, index, w, factor, periodic, out):
     row_len = Wo * C
     src = source.reshape((source.shape[0], source.shape[1] * C))
     dst = out.reshape((Ho, row_len))
-    col_blocks = np.zeros(Wo, dtype=np.float32)  # blocks covering each column of a row
+    plain = np.all(window == 1.0)  # the plain mean: skip the products
+    block = np.empty((fw, span), dtype=np.float32)  # weight of each float of a block row
+    for a in range(fw):
+        for k in range(span):
+            block[a, k] = window[a] * window[k // C]
+    col_weight = np.zeros(Wo, dtype=np.float32)  # weight of the blocks covering each column
     for j in range(Wp):
-        for b in range(factor * j, factor * j + fw):
-            col_blocks[b % Wo] += 1.0
+        for b in range(fw):
+            col_weight[(factor * j + b) % Wo] += window[b]
     for r in prange(Ho):
         acc = np.zeros(row_len, dtype=np.float32)
-        row_blocks = 0
+        row_weight = np.float32(0.0)
         for a in range(r % factor, fw, factor):
             i = (r - a) // factor
             if periodic:
                 i %= Hp
             elif i < 0 or i >= Hp:
                 continue
-            row_blocks += 1
+            row_weight += window[a]
+            wa = block[a]
             for j in range(Wp):
                 t = index[i, j]
                 s = src[factor * positions[t, 0] + a, factor * positions[t, 1] * C:]
                 c = factor * j * C
                 head = min(span, row_len - c)  # the part before the wrap (all if not periodic)
-                for k in range(head):
-                    acc[c + k] += s[k]
-                for k in range(head, span):
-                    acc[c + k - row_len] += s[k]
+                if plain:
+                    for k in range(head):
+                        acc[c + k] += s[k]
+                    for k in range(head, span):
+                        acc[c + k - row_len] += s[k]
+                else:
+                    for k in range(head):
+                        acc[c + k] += wa[k] * s[k]
+                    for k in range(head, span):
+                        acc[c + k - row_len] += wa[k] * s[k]
         for c in range(Wo):
-            n = row_blocks * col_blocks[c]
+            n = row_weight * col_weight[c]
             for ch in range(C):
                 dst[r, c * C + ch] = acc[c * C + ch] / n
 

@@ -44,10 +44,11 @@ from .hierarchy import node_depth, tree_from_parents
 from .sdot import SemiDiscreteOT, TracePoint
 
 FORMAT_NAME = "texto-model"
-#: 2: per-stage target counts; 3: octave limit; 4: per-stage octave limit; 5: band gains
-FORMAT_VERSION = 5
+#: 2: per-stage target counts; 3: octave limit; 4: per-stage octave limit; 5: band gains;
+#: 6: upsampling window
+FORMAT_VERSION = 6
 OLDEST_READABLE = 2  # format 2 reads as octaves = 0; 2 and 3 apply config.octaves to all stages;
-#                     before 5, no band gains
+#                     before 5, no band gains; before 6, the plain mean when upsampling
 #: range of a valid band gain
 GAIN_RANGE = (0.125, 8.0)
 

@@ -46,13 +46,24 @@ def transport(image: np.ndarray, w: int, ot: SemiDiscreteOT, periodic: bool = Fa
     return out
 
 
+def block_window(side: int, sigma: float) -> np.ndarray:
+    """(side,) float32 weights of the pixels of a block side for ``aggregate``: a Gaussian
+    of standard deviation ``sigma`` * side centred on the block, 1 at its peak; all ones
+    (the plain mean) for ``sigma`` = 0."""
+    if sigma <= 0:
+        return np.ones(side, dtype=np.float32)
+    x = (np.arange(side) - (side - 1) / 2) / (sigma * side)
+    return np.exp(-0.5 * x * x).astype(np.float32)
+
+
 def aggregate(source: np.ndarray, positions: np.ndarray, index: np.ndarray, w: int,
-              factor: int = 1, periodic: bool = False) -> np.ndarray:
+              factor: int = 1, periodic: bool = False, window: float = 0.0) -> np.ndarray:
     """Average the source patches chosen by ``index`` into an image (see kernels.aggregate_patches).
 
     source: (h, w', C) float32 exemplar at the output's scale (factor 1) or at
     the next finer scale (factor 2); positions: (J, 2) int top-left corners of
-    the targets at the coarse scale; index: (Hp, Wp) int32 from ``transport``.
+    the targets at the coarse scale; index: (Hp, Wp) int32 from ``transport``;
+    window: the blocks' weights, ``block_window(factor * w, window)``.
     Returns (factor * (Hp + w - 1), factor * (Wp + w - 1), C) float32, or
     (factor * Hp, factor * Wp, C) if periodic.
     """
@@ -60,5 +71,6 @@ def aggregate(source: np.ndarray, positions: np.ndarray, index: np.ndarray, w: i
     extra = 0 if periodic else w - 1
     out = np.empty((factor * (Hp + extra), factor * (Wp + extra), source.shape[2]), dtype=np.float32)
     kernels.aggregate_patches(_image(source), np.ascontiguousarray(positions, dtype=np.int32),
-                              np.ascontiguousarray(index, dtype=np.int32), w, factor, periodic, out)
+                              np.ascontiguousarray(index, dtype=np.int32), w, factor, periodic,
+                              block_window(factor * w, window), out)
     return out

@@ -113,7 +113,8 @@ def stage_output(model, k: int, x: np.ndarray, index: np.ndarray, periodic: bool
     if k >= model.config.scales:  # the detail stage
         new = centre_pixels(model.levels[0], st.positions, index, w, periodic, x)
     elif st.scale > 0:
-        new = aggregate(model.levels[st.scale - 1], st.positions, index, w, 2, periodic)
+        new = aggregate(model.levels[st.scale - 1], st.positions, index, w, 2, periodic,
+                        model.config.window)
     else:
         new = aggregate(model.levels[0], st.positions, index, w, 1, periodic)
     return keep_coarse(new, x, kept_octaves(model, k), periodic, reference_is_coarse=st.scale > 0)
