@@ -94,6 +94,9 @@ PRESETS: dict[str, FitConfig] = {
     # A stage changes only the 3 octaves its 7x7 patches span, so the coarse statistics
     # set by coarser stages do not drift (grass: pyramid std of level 3 0.050 against
     # the exemplar's 0.036 without the limit, 0.043 with it).
+    # The upsampling weighs each 14x14 block by a Gaussian of sd 0.15 x 14 px about its centre:
+    # mean SW over two fits x 3 seeds lower or level on all 7 samples (cobbles 0.0081 -> 0.0070,
+    # marble 0.0059 -> 0.0052, brick 0.0035 -> 0.0032), NN within 2%; sd 0.1 and 0.2 alike.
     "default": FitConfig(),
     # The reference code's configuration: 3x3 patches, J <= 1000, 1 layer, 1e5 steps.
     "fast": FitConfig(patch=3, targets=(1000, 1000, 1000, 1000), layers=1, clusters=(1, 1, 1, 1),
