@@ -4,7 +4,8 @@ At the coarsest scale the image starts as the ADSN Gaussian field of the
 exemplar. At every scale, each w x w patch is sent through the scale's SDOT
 map to an exemplar patch at position p; going one scale finer, that patch is
 replaced by the 2w x 2w exemplar patch at 2p of the finer level and the
-overlapping blocks are averaged. At the finest scale the transported patches
+overlapping blocks are averaged, each weighted about its centre by a Gaussian
+(``config.window``; ``patches.block_window``). At the finest scale the transported patches
 are averaged at their own size, then the optional detail stage transports the
 small (5 x 5) patches of that image once more and writes the centre pixel of each
 transported patch: averaging the overlapping patches would blur the very detail
