@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy.ndimage import gaussian_filter
-from bench_quality import (METRICS, QUICK_OPTIONS, ROOT, SAMPLES, chosen_samples,
+from bench_quality import (METRICS, QUICK_OPTIONS, ROOT, SAMPLES, SEEDS, chosen_samples,
                            contact_sheet, fmt, log)
 from common import load_average
 
@@ -46,7 +46,6 @@ from texto_cli.adsn import adsn_field
 from texto_cli.image_io import read_image, write_image
 from texto_cli.metrics import quality_report
 
-SEEDS = (1, 2, 3)
 COLUMNS = ["genuine", "default", "fast", "adsn"]
 
 

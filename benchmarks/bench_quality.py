@@ -9,11 +9,11 @@ For every exemplar of ``sample_textures/*.png`` (or the ``--samples`` names):
   model, saved as ``DIR/models/<name>_<preset>.npz``; a saved model is reused
   (and its stored fit time reported) when it exists, loads, was fitted with the
   same configuration on the same exemplar, and ``--refit`` is not given;
-* synthesise a ``size x size`` image from each (seed 1) and time it (after a
-  tiny warm-up synthesis, so numba cache loading is not counted);
-* build the baselines: the ADSN Gaussian field (seed 1, clipped to [0, 1]) and
-  the verbatim tiling of the exemplar;
-* ``texto_cli.metrics.quality_report`` on the four outputs: sliced
+* synthesise ``size x size`` images from each with seeds 1, 2 and 3, and time
+  the first (after a tiny warm-up synthesis, so numba cache loading is not counted);
+* build the baselines: the ADSN Gaussian field (the same seeds, clipped to [0, 1])
+  and the verbatim tiling of the exemplar;
+* ``texto_cli.metrics.quality_report`` on every output, averaged over the seeds: sliced
   Wasserstein distance of 7x7 patches over 4 pyramid levels (SW, lower is
   closer), median distance to the nearest exemplar patch (NN, copying drives it
   to 0; blur raises it on structured textures but lowers it on noisy ones, see
@@ -21,8 +21,9 @@ For every exemplar of ``sample_textures/*.png`` (or the ``--samples`` names):
   fine-detail ratio (DET, finest-octave RMS over the exemplar's: < 1 = blurred).
 
 Prints one table per metric (rows: textures, then the median over textures;
-columns: default / fast / ADSN / tiling), the timings, and a verdict line per
-texture.  Writes to DIR: ``quality.json`` (everything printed), the outputs
+columns: default / fast / ADSN / tiling; each a mean over the seeds), the timings,
+and a verdict line per texture.  Writes to DIR: ``quality.json`` (everything
+printed, and every seed's measures), the seed-1 outputs
 ``images/<name>_<method>.png``, one contact sheet ``sheet_<name>.png`` per
 texture and ``overview.png``.
 
@@ -78,7 +79,7 @@ METRICS = [
     ("copy_coherence", "COH", "verbatim-copy coherence (~1 = copied blocks)"),
     ("fine_detail_ratio", "DET", "finest-octave RMS / the exemplar's (1 = as sharp, < 1 = blurred)"),
 ]
-SEED = 1
+SEEDS = (1, 2, 3)  # one synthesis per seed and method; the tables give their mean
 COH_RATIO = 0.6          # "default coherence well below tiling's": < 0.6 x tiling
 OVERVIEW_MAX_BYTES = 2_000_000
 
@@ -140,13 +141,15 @@ def get_model(path: Path, name: str, preset: str, exemplar: np.ndarray, options:
     return model, seconds, False
 
 
-def timed_synthesis(model: Model, size: int) -> tuple[np.ndarray, float]:
+def timed_syntheses(model: Model, size: int) -> tuple[list[np.ndarray], float]:
+    """One size x size synthesis per seed of SEEDS, and the seconds the first took."""
     f = 2 ** (model.config.scales - 1)
     side = f * max(st.config.patch for st in model.stages)
     model.synthesize((side, side), seed=0)  # warm-up: numba cache loading, first-call costs
     t0 = time.perf_counter()
-    img = model.synthesize((size, size), seed=SEED)
-    return img, time.perf_counter() - t0
+    images = [model.synthesize((size, size), seed=SEEDS[0])]
+    seconds = time.perf_counter() - t0
+    return images + [model.synthesize((size, size), seed=s) for s in SEEDS[1:]], seconds
 
 
 # --------------------------------------------------------------------------- pictures
@@ -297,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     (out / "images").mkdir(parents=True, exist_ok=True)
 
     started = time.perf_counter()
-    log(f"quality benchmark: {len(names)} textures, {size}x{size} outputs, seed {SEED}, "
+    log(f"quality benchmark: {len(names)} textures, {size}x{size} outputs, seeds {SEEDS}, "
         f"{'quick models ' + json.dumps(options) if args.quick else 'full models'}; out {out}")
     log(f"load average at start: {load_average()}; numba kernels cached: "
         f"{'yes' if texto_cli.kernels_cached() else 'no (the first fit compiles them, about a minute)'}")
@@ -310,29 +313,31 @@ def main(argv: list[str] | None = None) -> int:
         outputs, timing = {}, {}
         for preset in PRESETS:
             model, fit_s, reused = get_model(path, name, preset, exemplar, options, out, args.refit)
-            img, syn_s = timed_synthesis(model, size)
-            outputs[preset] = img
+            outputs[preset], syn_s = timed_syntheses(model, size)
             timing[preset] = {"fit_seconds": fit_s, "reused": reused, "synth_seconds": syn_s,
                               "stages": [{k: st.diagnostics.get(k) for k in
                                           ("mass_l1", "noise_floor", "empty_share", "seconds")}
                                          for st in model.stages]}
             log(f"  {name}/{preset}: {'model reused' if reused else 'fitted'} "
                 f"(fit {fit_s:.1f} s{', stored' if reused else ''}), synthesis {syn_s:.2f} s")
-        outputs["adsn"] = np.clip(adsn_field(exemplar, (size, size), np.random.default_rng(SEED)), 0, 1)
-        outputs["tiling"] = tile_exemplar(exemplar, (size, size))
-        metrics = {}
+        outputs["adsn"] = [np.clip(adsn_field(exemplar, (size, size), np.random.default_rng(s)), 0, 1)
+                           for s in SEEDS]
+        outputs["tiling"] = [tile_exemplar(exemplar, (size, size))]  # the same for every seed
+        metrics, per_seed = {}, {}
         t0 = time.perf_counter()
         for m in METHODS:
-            metrics[m] = quality_report(exemplar, outputs[m])
-            write_image(out / "images" / f"{name}_{m}.png", outputs[m])
+            per_seed[m] = [quality_report(exemplar, im) for im in outputs[m]]
+            metrics[m] = {k: float(np.mean([r[k] for r in per_seed[m]])) for k in per_seed[m][0]}
+            write_image(out / "images" / f"{name}_{m}.png", outputs[m][0])
         metric_s = time.perf_counter() - t0
+        first = {m: images[0] for m, images in outputs.items()}
         sheet = contact_sheet([(f"{name}: exemplar 1:1", exemplar),
-                               ("default", outputs["default"]), ("fast", outputs["fast"]),
-                               ("ADSN", outputs["adsn"])])
+                               ("default", first["default"]), ("fast", first["fast"]),
+                               ("ADSN", first["adsn"])])
         write_image(out / f"sheet_{name}.png", sheet)
-        overview_rows.append((name, exemplar, outputs["default"]))
+        overview_rows.append((name, exemplar, first["default"]))
         results[name] = {"exemplar": str(path.relative_to(ROOT)), "shape": list(exemplar.shape),
-                         "metrics": metrics, "timing": timing}
+                         "metrics": metrics, "metrics_per_seed": per_seed, "timing": timing}
         log(f"  {name}: SW " + " ".join(f"{COLUMN[m]} {metrics[m]['sliced_wasserstein']:.4f}"
                                         for m in METHODS)
             + f" (metrics {metric_s:.1f} s, texture {time.perf_counter() - t_tex:.1f} s)")
@@ -360,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"platform": platform.platform(), "python": sys.version.split()[0],
                     "cpus": os.cpu_count()},
         "texto_version": texto_cli.__version__,
-        "quick": args.quick, "size": size, "seed": SEED, "fit_options": options,
+        "quick": args.quick, "size": size, "seeds": SEEDS, "fit_options": options,
         "total_seconds": total, "coherence_ratio_wanted": COH_RATIO,
         "median": {key: {m: float(np.median([results[n]["metrics"][m][key] for n in names]))
                          for m in METHODS} for key, _, _ in METRICS},
