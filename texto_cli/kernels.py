@@ -211,7 +211,6 @@ def aggregate_patches(source, positions, index, w, factor, periodic, window, out
     row_len = Wo * C
     src = source.reshape((source.shape[0], source.shape[1] * C))
     dst = out.reshape((Ho, row_len))
-    plain = np.all(window == 1.0)  # the plain mean: skip the products
     block = np.empty((fw, span), dtype=np.float32)  # weight of each float of a block row
     for a in range(fw):
         for k in range(span):
@@ -236,16 +235,10 @@ def aggregate_patches(source, positions, index, w, factor, periodic, window, out
                 s = src[factor * positions[t, 0] + a, factor * positions[t, 1] * C:]
                 c = factor * j * C
                 head = min(span, row_len - c)  # the part before the wrap (all if not periodic)
-                if plain:
-                    for k in range(head):
-                        acc[c + k] += s[k]
-                    for k in range(head, span):
-                        acc[c + k - row_len] += s[k]
-                else:
-                    for k in range(head):
-                        acc[c + k] += wa[k] * s[k]
-                    for k in range(head, span):
-                        acc[c + k - row_len] += wa[k] * s[k]
+                for k in range(head):
+                    acc[c + k] += wa[k] * s[k]
+                for k in range(head, span):
+                    acc[c + k - row_len] += wa[k] * s[k]
         for c in range(Wo):
             n = row_weight * col_weight[c]
             for ch in range(C):
