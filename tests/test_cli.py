@@ -93,6 +93,7 @@ def test_same_seed_same_bytes(runner, small_model_file, tmp_path):
     (["fit", "EXEMPLAR", "-o", "m.npz", "--scales", "9"], 2, "at least"),
     (["fit", "EXEMPLAR", "-o", "m.txt"], 2, ".npz"),
     (["fit", "EXEMPLAR", "-o", "m.npz", "--targets", "1,2,3"], 2, "--targets"),
+    (["fit", "EXEMPLAR", "-o", "m.npz", "--passes", "0"], 2, "--passes must be between 1 and 4"),
     (["synthesize", "MODEL", "--size", "64x64", "--bogus"], 2, "--bogus"),
 ])
 def test_errors_are_one_line_with_exit_code(runner, small_model_file, exemplar_png, tmp_path,

@@ -296,3 +296,52 @@ def test_format_5_files_read_with_the_plain_mean(small_model_file, tmp_path):
     assert old.config.window == 0.0
     new = load(small_model_file)
     assert not np.array_equal(old.synthesize((64, 48), seed=2), new.synthesize((64, 48), seed=2))
+
+
+@pytest.fixture(scope="module")
+def two_pass_model(exemplar, make_small_config):
+    return fit(exemplar, make_small_config(passes=2))
+
+
+def test_a_second_pass_transports_the_finest_output_again(two_pass_model, small_model, tmp_path):
+    model = two_pass_model
+    assert [st.scale for st in model.stages] == [1, 0, 0, 0]
+    assert [model.stage_name(k) for k in range(4)] == ["scale 1", "scale 0", "scale 0 (2)", "detail"]
+    assert model.stages[3].config.patch == model.config.detail_patch
+    extra = model.stages[2]
+    assert extra.config == model.stages[1].config
+    assert extra.diagnostics["mass_l1"] < 3 * extra.diagnostics["noise_floor"] + 0.15
+    # its source is the first pass's output, so the fit's maps differ from one pass's
+    assert not np.array_equal(model.stages[1].ot.weights, extra.ot.weights)
+    assert not np.array_equal(model.synthesize((64, 48), seed=2), small_model.synthesize((64, 48), seed=2))
+    path = tmp_path / "two.npz"
+    model.save(path)
+    loaded = load(path)
+    assert loaded.config.passes == 2 and len(loaded.stages) == 4
+    np.testing.assert_array_equal(loaded.synthesize((64, 48), seed=2), model.synthesize((64, 48), seed=2))
+
+
+def test_a_second_pass_by_tiles_equals_in_memory(two_pass_model):
+    from texto_cli.tiling import synthesize_bands
+
+    reference = two_pass_model.synthesize((150, 100), seed=3)
+    bands = list(synthesize_bands(two_pass_model, (150, 100), seed=3, tile=32))
+    np.testing.assert_array_equal(np.concatenate(bands), reference)
+
+
+def test_format_6_files_read_with_one_pass(small_model_file, tmp_path):
+    with np.load(small_model_file, allow_pickle=False) as z:
+        header = json.loads(str(z["header"]))
+    assert header["config"]["passes"] == 1
+    del header["config"]["passes"]
+    old = load(_rewrite(small_model_file, tmp_path, version=np.array(6),
+                        header=np.array(json.dumps(header))))
+    assert old.config.passes == 1 and len(old.stages) == 3
+    new = load(small_model_file)
+    np.testing.assert_array_equal(old.synthesize((64, 48), seed=2), new.synthesize((64, 48), seed=2))
+
+
+def test_passes_out_of_range_are_refused(make_small_config):
+    for bad in (0, 5):
+        with pytest.raises(UsageError, match="--passes"):
+            make_small_config(passes=bad)

@@ -163,10 +163,13 @@ def _announce_compilation(rep) -> None:
               "to the exemplar's, per channel (0: none).  [default: 4; fast: 0]")
 @click.option("--window", type=float, help="Standard deviation of the Gaussian weights of the "
               "upsampled blocks, a fraction of the block side (0: plain mean).  [default: 0.15; fast: 0]")
+@click.option("--passes", type=int, help="Transports at the finest scale, each fitted to the "
+              "output of the one before; 2 is closer on most textures and synthesises about "
+              "1.4 times slower.  [default: 1]")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 def fit(exemplars, output, output_dir, preset, scales, patch, targets, layers, clusters, iters, step,
-        detail, octaves, gain_octaves, window, seed, quiet):
+        detail, octaves, gain_octaves, window, passes, seed, quiet):
     """Learn a texture model from EXEMPLAR (PNG, JPEG or TIFF; - reads stdin)."""
     from .errors import UsageError
 
@@ -178,7 +181,7 @@ def fit(exemplars, output, output_dir, preset, scales, patch, targets, layers, c
 
     cfg = make_config(preset, scales=scales, targets=targets, clusters=clusters, patch=patch,
                       layers=layers, iters=iters, step=step, detail=detail, octaves=octaves,
-                      gain_octaves=gain_octaves, window=window, seed=seed)
+                      gain_octaves=gain_octaves, window=window, passes=passes, seed=seed)
     jobs = []
     for ex in exemplars:
         if output is not None:
@@ -244,6 +247,10 @@ def _summary_lines(model) -> list[str]:
     if model.band_gains is not None:
         lines.append(f"  {_gains_text(model.band_gains.tolist(), model.gain_diagnostics)}")
     return lines
+
+
+def _passes_text(passes: int) -> str:
+    return f", {passes} passes at the finest scale" if passes > 1 else ""
 
 
 def _gains_text(gains: list[list[float]], diag: dict[str, float]) -> str:
@@ -401,7 +408,8 @@ def inspect(model_path, as_json, preview):
     console.print(f"exemplar {ex.get('source', '')} {ex['width']}x{ex['height']}, "
                   f"{ex['channels']} channel(s), {ex['bit_depth']}-bit; "
                   f"{info['scales']} scales, octave limit {info['config']['octaves'] or 'none'}, "
-                  f"upsampling window {info['config']['window'] or 'none'}; "
+                  f"upsampling window {info['config']['window'] or 'none'}"
+                  f"{_passes_text(info['config'].get('passes', 1))}; "
                   f"fit in {info['fit_seconds']:.1f} s")
     if info["band_gains"] is not None:
         console.print(_gains_text(info["band_gains"], info["gain_diagnostics"]))

@@ -36,6 +36,8 @@ class FitConfig:
     ``window``: the exemplar-based upsampling averages its 2w x 2w blocks with Gaussian
     weights of this standard deviation, a fraction of the block side
     (``patches.block_window``; 0 = the plain mean, as in the seed).
+    ``passes``: transports of ``patch`` x ``patch`` patches at the finest scale, each one
+    fitted to the output of the one before (1, as in the seed).
     """
 
     scales: int = 4
@@ -52,16 +54,27 @@ class FitConfig:
     octaves: int = 3
     gain_octaves: int = 4
     window: float = 0.15
+    passes: int = 1
     seed: int = 0
 
     def stages(self) -> list[ScaleConfig]:
-        """The transport stages, coarse to fine, then the detail pass if enabled."""
+        """The transport stages: one per scale, coarse to fine, the finest repeated for its
+        extra passes, then the detail stage if enabled."""
         out = [ScaleConfig(self.patch, self.targets[s], self.layers, self.clusters[s], self.iters)
                for s in range(self.scales)]
+        out += [out[-1]] * (self.passes - 1)
         if self.detail:
             out.append(ScaleConfig(self.detail_patch, self.detail_targets, self.layers,
                                    self.detail_clusters, self.iters))
         return out
+
+    def stage_scale(self, k: int) -> int:
+        """Pyramid level stage k works at: scales - 1 down to 0, then 0 (0 = finest)."""
+        return max(self.scales - 1 - k, 0)
+
+    def is_detail(self, k: int) -> bool:
+        """True for the detail stage (the last one, if enabled)."""
+        return self.detail and k == self.scales + self.passes - 1
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -75,6 +88,7 @@ class FitConfig:
         d.setdefault("octaves", 0)  # format 2 files predate the octave limit
         d.setdefault("gain_octaves", 0)  # formats 2 to 4 predate the band gains
         d.setdefault("window", 0.0)  # formats 2 to 5 average the upsampled blocks plainly
+        d.setdefault("passes", 1)  # formats 2 to 6 have one pass at the finest scale
         return validated(cls(**d))
 
 
@@ -161,5 +175,6 @@ def validated(cfg: FitConfig) -> FitConfig:
     need(0 <= cfg.octaves <= 8, f"--octaves must be between 0 and 8, not {cfg.octaves}")
     need(0 <= cfg.gain_octaves <= 8, f"--gain-octaves must be between 0 and 8, not {cfg.gain_octaves}")
     need(0 <= cfg.window <= 1, f"--window must be between 0 and 1, not {cfg.window}")
+    need(1 <= cfg.passes <= 4, f"--passes must be between 1 and 4, not {cfg.passes}")
     need(0 <= cfg.seed < 2 ** 63, "--seed must be a nonnegative integer")
     return cfg

@@ -176,7 +176,7 @@ def fit(image: np.ndarray, config: FitConfig, exemplar_info: dict | None = None,
     stages = config.stages()
     for k, sc in enumerate(stages):
         t0 = time.perf_counter()
-        scale = config.scales - 1 - k if k < config.scales else 0
+        scale = config.stage_scale(k)
         positions, counts, targets = choose_targets(model.levels[scale], sc.patch, sc.targets, rng)
         J = len(positions)
         if J < 0.5 * counts.sum():

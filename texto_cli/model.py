@@ -45,8 +45,8 @@ from .sdot import SemiDiscreteOT, TracePoint
 
 FORMAT_NAME = "texto-model"
 #: 2: per-stage target counts; 3: octave limit; 4: per-stage octave limit; 5: band gains;
-#: 6: upsampling window
-FORMAT_VERSION = 6
+#: 6: upsampling window; 7: passes at the finest scale
+FORMAT_VERSION = 7
 OLDEST_READABLE = 2  # format 2 reads as octaves = 0; 2 and 3 apply config.octaves to all stages;
 #                     before 5, no band gains; before 6, the plain mean when upsampling
 #: range of a valid band gain
@@ -107,8 +107,12 @@ class Model:
         return self.band_gains
 
     def stage_name(self, k: int) -> str:
-        """'scale 3', ..., 'scale 0' for the transport stages, 'detail' for the detail stage."""
-        return "detail" if k >= self.config.scales else f"scale {self.stages[k].scale}"
+        """'scale 3', ..., 'scale 0', 'scale 0 (2)'... (extra passes) for the transport
+        stages, 'detail' for the detail stage."""
+        if self.config.is_detail(k):
+            return "detail"
+        extra = k - self.config.scales + 2  # the number of an extra pass at the finest scale
+        return f"scale {self.stages[k].scale}" + (f" ({extra})" if extra > 1 else "")
 
     def synthesize(self, size: tuple[int, int], seed: int = 0, tileable: bool = False) -> np.ndarray:
         """A new (H, W, C) float32 image in [0, 1] of ``size`` = (width, height) pixels."""
@@ -294,8 +298,7 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
     stages = []
     for k, d in enumerate(stage_dicts):
         scale, sc, octaves, diag = _stage_config(chk, d, int(version), config.octaves)
-        want_scale = config.scales - 1 - k if k < config.scales else 0
-        if scale != want_scale or sc.patch != expected[k].patch:
+        if scale != config.stage_scale(k) or sc.patch != expected[k].patch:
             chk.fail(f"stage {k} does not match the configuration")
         level = pyramid[scale]
         pos = chk.get(f"stage{k}_positions", np.int32, 2)

@@ -111,7 +111,7 @@ def stage_output(model, k: int, x: np.ndarray, index: np.ndarray, periodic: bool
     their centre pixels; then its coarse octaves kept from ``x``."""
     st = model.stages[k]
     w = st.config.patch
-    if k >= model.config.scales:  # the detail stage
+    if model.config.is_detail(k):
         new = centre_pixels(model.levels[0], st.positions, index, w, periodic, x)
     elif st.scale > 0:
         new = aggregate(model.levels[st.scale - 1], st.positions, index, w, 2, periodic,
