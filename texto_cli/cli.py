@@ -165,7 +165,7 @@ def _announce_compilation(rep) -> None:
               "upsampled blocks, a fraction of the block side (0: plain mean).  [default: 0.15; fast: 0]")
 @click.option("--passes", type=int, help="Transports at the finest scale, each fitted to the "
               "output of the one before; 2 is closer on most textures and synthesises about "
-              "1.4 times slower.  [default: 1]")
+              "1.7 times slower.  [default: 1]")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 def fit(exemplars, output, output_dir, preset, scales, patch, targets, layers, clusters, iters, step,

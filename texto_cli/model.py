@@ -1,7 +1,7 @@
 """The texture model and its ``.npz`` file.
 
 A model is the exemplar pyramid plus one transport stage per scale (coarse to
-fine) and the optional detail stage. A stage stores the top-left corners of its
+fine), ``config.passes - 1`` more at the finest scale, and the optional detail stage. A stage stores the top-left corners of its
 J target patches in the exemplar at its scale, the shape of its target tree and
 the SDOT weights; the target patches themselves are cut from the pyramid when
 the model is loaded, which keeps files small.
