@@ -40,7 +40,7 @@ def test_fit_inspect_synthesize(runner, exemplar_png, tmp_path):
 
     r = runner.invoke(main, ["inspect", str(model), "--json"])
     info = json.loads(r.stdout)
-    assert info["scales"] == 2 and [s["targets"] for s in info["stages"]] == [100, 200]
+    assert info["scales"] == 2 and [s["targets"] for s in info["stages"]] == [100, 200, 200]
     assert all(0 <= s["mass_l1"] < 1 for s in info["stages"])
 
     out = tmp_path / "out.png"
@@ -180,11 +180,12 @@ def test_preview_and_save_scales(runner, small_model_file, small_model, tmp_path
     assert r.exit_code == 0, r.output
     names = sorted(p.name for p in (tmp_path / "scales").iterdir())
     assert names == ["0_scale1_after.png", "0_scale1_before.png", "1_scale0_after.png",
-                     "1_scale0_before.png", "2_detail_after.png", "2_detail_before.png"]
+                     "1_scale0_before.png", "2_scale0_pass2_after.png", "2_scale0_pass2_before.png",
+                     "3_detail_after.png", "3_detail_before.png"]
     coarse, _ = read_image(tmp_path / "scales" / "0_scale1_before.png")
     assert coarse.shape[:2] == (24, 32)  # half resolution: the coarse grid of 64x48
     final, _ = read_image(tmp_path / "out.png")
-    after_detail, _ = read_image(tmp_path / "scales" / "2_detail_after.png")
+    after_detail, _ = read_image(tmp_path / "scales" / "3_detail_after.png")
     np.testing.assert_array_equal(after_detail[:48, :64], final)
 
 

@@ -15,8 +15,8 @@ from texto_cli.model import Model, load, to_arrays
 
 def test_model_has_every_stage_with_small_mass_error(small_model):
     cfg = small_model.config
-    assert [st.scale for st in small_model.stages] == [1, 0, 0]
-    assert [st.config.patch for st in small_model.stages] == [cfg.patch, cfg.patch, cfg.detail_patch]
+    assert [st.scale for st in small_model.stages] == [1, 0, 0, 0]
+    assert [st.config.patch for st in small_model.stages] == [cfg.patch] * 3 + [cfg.detail_patch]
     for st in small_model.stages:
         d = st.diagnostics
         # well below the error of an untrained map, within a few sampling floors
@@ -29,11 +29,12 @@ def test_model_has_every_stage_with_small_mass_error(small_model):
 def test_stages_are_named_by_position(small_model):
     # the detail stage has the other stages' patch size here (5x5): named by its position
     assert small_model.config.detail_patch == small_model.config.patch
-    assert [small_model.stage_name(k) for k in range(3)] == ["scale 1", "scale 0", "detail"]
+    assert [small_model.stage_name(k) for k in range(4)] == ["scale 1", "scale 0", "scale 0 (2)",
+                                                             "detail"]
     from texto_cli.cli import _summary_lines
 
     lines = _summary_lines(small_model)
-    assert [line.split()[0] for line in lines] == ["scale", "scale", "detail", "band"]
+    assert [line.split()[0] for line in lines] == ["scale", "scale", "scale", "detail", "band"]
 
 
 def test_synthesis_shape_range_and_determinism(small_model):
@@ -193,7 +194,7 @@ def test_finest_stages_take_the_limit_their_trial_outputs_measure_best(small_mod
 def test_an_exemplar_too_small_to_measure_keeps_the_configured_limit(exemplar, make_small_config):
     model = fit(exemplar[:24, :24], make_small_config(scales=1, targets=[50], clusters=[4],
                                                          detail_targets=50))
-    assert [st.octaves for st in model.stages] == [3, 3]
+    assert [st.octaves for st in model.stages] == [3, 3, 3]
     assert not any(key.startswith("limit_") for st in model.stages for key in st.diagnostics)
 
 
@@ -299,49 +300,53 @@ def test_format_5_files_read_with_the_plain_mean(small_model_file, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def two_pass_model(exemplar, make_small_config):
-    return fit(exemplar, make_small_config(passes=2))
+def one_pass_model(exemplar, make_small_config):
+    """The seed's finest scale: one transport of all its patches."""
+    return fit(exemplar, make_small_config(passes=1, stride=1))
 
 
-def test_a_second_pass_transports_the_finest_output_again(two_pass_model, small_model, tmp_path):
-    model = two_pass_model
-    assert [st.scale for st in model.stages] == [1, 0, 0, 0]
-    assert [model.stage_name(k) for k in range(4)] == ["scale 1", "scale 0", "scale 0 (2)", "detail"]
-    assert model.stages[3].config.patch == model.config.detail_patch
-    extra = model.stages[2]
-    assert extra.config == model.stages[1].config
+def test_the_second_pass_transports_the_first_ones_output(small_model, one_pass_model):
+    first, extra = small_model.stages[1], small_model.stages[2]
+    assert small_model.config.passes == 2 and small_model.config.stride == 2
+    assert extra.scale == 0 and extra.config == first.config
     assert extra.diagnostics["mass_l1"] < 3 * extra.diagnostics["noise_floor"] + 0.15
-    # its source is the first pass's output, so the fit's maps differ from one pass's
-    assert not np.array_equal(model.stages[1].ot.weights, extra.ot.weights)
-    assert not np.array_equal(model.synthesize((64, 48), seed=2), small_model.synthesize((64, 48), seed=2))
-    path = tmp_path / "two.npz"
-    model.save(path)
-    loaded = load(path)
-    assert loaded.config.passes == 2 and len(loaded.stages) == 4
-    np.testing.assert_array_equal(loaded.synthesize((64, 48), seed=2), model.synthesize((64, 48), seed=2))
+    # fitted on the first pass's output: a map of its own
+    assert not np.array_equal(first.ot.weights, extra.ot.weights)
+    assert [st.scale for st in one_pass_model.stages] == [1, 0, 0]
+    assert not np.array_equal(small_model.synthesize((64, 48), seed=2),
+                              one_pass_model.synthesize((64, 48), seed=2))
 
 
-def test_a_second_pass_by_tiles_equals_in_memory(two_pass_model):
-    from texto_cli.tiling import synthesize_bands
+def test_strided_stages_transport_and_sample_their_grid_only(small_model):
+    from texto_cli.fitting import PatchSampler
+    from texto_cli.patches import transport
+    from texto_cli.synthesis import run, stage_stride, stage_transport
 
-    reference = two_pass_model.synthesize((150, 100), seed=3)
-    bands = list(synthesize_bands(two_pass_model, (150, 100), seed=3, tile=32))
-    np.testing.assert_array_equal(np.concatenate(bands), reference)
+    rng = np.random.default_rng(0)
+    x = run(small_model, (12, 10), rng, stop=1)  # 24 x 20, input of the first finest pass
+    assert [stage_stride(small_model, k, x.shape, False) for k in range(4)] == [1, 2, 2, 1]
+    assert stage_stride(small_model, 1, (25, 20), True) == 1  # odd periodic sides: all patches
+    st, w = small_model.stages[1], small_model.stages[1].config.patch
+    full = transport(x, w, st.ot)
+    np.testing.assert_array_equal(stage_transport(small_model, 1, x, False), full[::2, ::2])
+    sampler = PatchSampler(small_model, 1, (12, 10), w)
+    sampler._refill(rng)
+    assert len(sampler.pool) == 12 * 10  # the (24 / 2) x (20 / 2) grid of a periodic synthesis
 
 
-def test_format_6_files_read_with_one_pass(small_model_file, tmp_path):
-    with np.load(small_model_file, allow_pickle=False) as z:
+def test_format_6_files_read_with_one_pass(one_pass_model, tmp_path):
+    path = tmp_path / "one.npz"
+    one_pass_model.save(path)
+    with np.load(path, allow_pickle=False) as z:
         header = json.loads(str(z["header"]))
-    assert header["config"]["passes"] == 1
-    del header["config"]["passes"]
-    old = load(_rewrite(small_model_file, tmp_path, version=np.array(6),
-                        header=np.array(json.dumps(header))))
-    assert old.config.passes == 1 and len(old.stages) == 3
-    new = load(small_model_file)
-    np.testing.assert_array_equal(old.synthesize((64, 48), seed=2), new.synthesize((64, 48), seed=2))
+    del header["config"]["passes"], header["config"]["stride"]
+    old = load(_rewrite(path, tmp_path, version=np.array(6), header=np.array(json.dumps(header))))
+    assert old.config.passes == 1 and old.config.stride == 1 and len(old.stages) == 3
+    np.testing.assert_array_equal(old.synthesize((64, 48), seed=2),
+                                  one_pass_model.synthesize((64, 48), seed=2))
 
 
-def test_passes_out_of_range_are_refused(make_small_config):
-    for bad in (0, 5):
-        with pytest.raises(UsageError, match="--passes"):
-            make_small_config(passes=bad)
+def test_passes_and_stride_out_of_range_are_refused(make_small_config):
+    for bad in (dict(passes=0), dict(passes=5), dict(stride=0), dict(stride=6)):
+        with pytest.raises(UsageError, match="--passes|--stride"):
+            make_small_config(**bad)

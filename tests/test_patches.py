@@ -6,7 +6,9 @@ import pytest
 from texto_cli import patches, sdot
 
 
-def naive_aggregate(source, positions, index, w, f, periodic, out_shape, window=None):
+def naive_aggregate(source, positions, index, w, f, periodic, out_shape, window=None, step=None,
+                    fill=None):
+    step = step or f
     acc = np.zeros(out_shape)
     cnt = np.zeros(out_shape[:2] + (1,))
     weight = np.ones((f * w, f * w, 1)) if window is None else np.outer(window, window)[:, :, None]
@@ -14,11 +16,13 @@ def naive_aggregate(source, positions, index, w, f, periodic, out_shape, window=
     for i in range(index.shape[0]):
         for j in range(index.shape[1]):
             p = f * positions[index[i, j]]
-            rows = (f * i + np.arange(f * w)) % H if periodic else f * i + np.arange(f * w)
-            cols = (f * j + np.arange(f * w)) % W if periodic else f * j + np.arange(f * w)
+            rows = (step * i + np.arange(f * w)) % H if periodic else step * i + np.arange(f * w)
+            cols = (step * j + np.arange(f * w)) % W if periodic else step * j + np.arange(f * w)
             acc[np.ix_(rows, cols)] += weight * source[p[0]:p[0] + f * w, p[1]:p[1] + f * w]
             cnt[np.ix_(rows, cols)] += weight
-    return acc / cnt
+    if fill is None:
+        return acc / cnt
+    return np.where(cnt > 0, acc / np.maximum(cnt, 1e-30), fill)
 
 
 @pytest.fixture(scope="module")
@@ -76,3 +80,23 @@ def test_block_window():
     assert g.dtype == np.float32 and g.shape == (14,)
     np.testing.assert_allclose(g, g[::-1])  # centred
     assert g[6] == g[7] == g.max() and g[0] < 0.05  # the centre is between 6 and 7; g[0]: 3.1 sigma
+
+
+@pytest.mark.parametrize("stride,periodic", [(2, False), (3, False), (2, True)])
+def test_strided_transport_and_aggregate_match_naive(setup, stride, periodic):
+    ex, _, w, pos, _, img, ot = setup
+    if periodic:
+        img = img[:22, :30]  # sides that are multiples of the stride
+    full = patches.transport(img, w, ot, periodic)
+    index = patches.transport(img, w, ot, periodic, stride)
+    assert index.shape == patches.grid_shape(img.shape[:2], w, periodic, stride)
+    np.testing.assert_array_equal(index, full[::stride, ::stride])
+    out = patches.aggregate(ex, pos, index, w, 1, periodic, stride=stride, fill=img)
+    ref = naive_aggregate(ex, pos, index, w, 1, periodic, img.shape, step=stride, fill=img)
+    np.testing.assert_allclose(out, ref, atol=1e-5)
+    if not periodic:  # the last rows and columns no patch of the grid reaches keep their value
+        H, W = img.shape[:2]
+        reach_r, reach_c = stride * (index.shape[0] - 1) + w, stride * (index.shape[1] - 1) + w
+        assert reach_r < H or reach_c < W
+        np.testing.assert_array_equal(out[reach_r:], img[reach_r:])
+        np.testing.assert_array_equal(out[:, reach_c:], img[:, reach_c:])

@@ -24,7 +24,8 @@ def fit(image: np.ndarray | str | os.PathLike, preset: str = "default", progress
         **options: Any) -> Model:
     """Fit a texture model to ``image``: a path, or an (H, W[, C]) array (float in [0, 1],
     or uint8 / uint16). ``options`` are those of ``texto fit`` (scales, patch, targets,
-    layers, clusters, iters, step, detail, octaves, gain_octaves, window, passes, seed);
+    layers, clusters, iters, step, detail, octaves, gain_octaves, window, passes, stride,
+    seed);
     progress(stage, n_stages, done, total)."""
     from .fitting import fit as fit_model
     from .image_io import read_image

@@ -163,13 +163,14 @@ def _announce_compilation(rep) -> None:
               "to the exemplar's, per channel (0: none).  [default: 4; fast: 0]")
 @click.option("--window", type=float, help="Standard deviation of the Gaussian weights of the "
               "upsampled blocks, a fraction of the block side (0: plain mean).  [default: 0.15; fast: 0]")
-@click.option("--passes", type=int, help="Transports at the finest scale, each fitted to the "
-              "output of the one before; 2 is closer on most textures and synthesises about "
-              "1.7 times slower.  [default: 1]")
+@click.option("--passes", type=int, help="7x7 transports at the finest scale, each fitted to "
+              "the output of the one before.  [default: 2; fast: 1]")
+@click.option("--stride", type=int, help="Those transports take the patches at every N-th row "
+              "and column only (1: all).  [default: 2; fast: 1]")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 def fit(exemplars, output, output_dir, preset, scales, patch, targets, layers, clusters, iters, step,
-        detail, octaves, gain_octaves, window, passes, seed, quiet):
+        detail, octaves, gain_octaves, window, passes, stride, seed, quiet):
     """Learn a texture model from EXEMPLAR (PNG, JPEG or TIFF; - reads stdin)."""
     from .errors import UsageError
 
@@ -181,7 +182,8 @@ def fit(exemplars, output, output_dir, preset, scales, patch, targets, layers, c
 
     cfg = make_config(preset, scales=scales, targets=targets, clusters=clusters, patch=patch,
                       layers=layers, iters=iters, step=step, detail=detail, octaves=octaves,
-                      gain_octaves=gain_octaves, window=window, passes=passes, seed=seed)
+                      gain_octaves=gain_octaves, window=window, passes=passes,
+                      stride=stride, seed=seed)
     jobs = []
     for ex in exemplars:
         if output is not None:
@@ -249,8 +251,10 @@ def _summary_lines(model) -> list[str]:
     return lines
 
 
-def _passes_text(passes: int) -> str:
-    return f", {passes} passes at the finest scale" if passes > 1 else ""
+def _passes_text(config: dict) -> str:
+    passes, stride = config.get("passes", 1), config.get("stride", 1)
+    return (f", {passes} pass{'es' if passes > 1 else ''} at the finest scale"
+            + (f", stride {stride}" if stride > 1 else ""))
 
 
 def _gains_text(gains: list[list[float]], diag: dict[str, float]) -> str:
@@ -409,7 +413,7 @@ def inspect(model_path, as_json, preview):
                   f"{ex['channels']} channel(s), {ex['bit_depth']}-bit; "
                   f"{info['scales']} scales, octave limit {info['config']['octaves'] or 'none'}, "
                   f"upsampling window {info['config']['window'] or 'none'}"
-                  f"{_passes_text(info['config'].get('passes', 1))}; "
+                  f"{_passes_text(info['config'])}; "
                   f"fit in {info['fit_seconds']:.1f} s")
     if info["band_gains"] is not None:
         console.print(_gains_text(info["band_gains"], info["gain_diagnostics"]))

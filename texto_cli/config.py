@@ -38,6 +38,8 @@ class FitConfig:
     (``patches.block_window``; 0 = the plain mean, as in the seed).
     ``passes``: transports of ``patch`` x ``patch`` patches at the finest scale, each one
     fitted to the output of the one before (1, as in the seed).
+    ``stride``: those transports take the patches at every ``stride``-th row and column
+    only (1 = all, as in the seed).
     """
 
     scales: int = 4
@@ -54,7 +56,8 @@ class FitConfig:
     octaves: int = 3
     gain_octaves: int = 4
     window: float = 0.15
-    passes: int = 1
+    passes: int = 2
+    stride: int = 2
     seed: int = 0
 
     def stages(self) -> list[ScaleConfig]:
@@ -89,6 +92,7 @@ class FitConfig:
         d.setdefault("gain_octaves", 0)  # formats 2 to 4 predate the band gains
         d.setdefault("window", 0.0)  # formats 2 to 5 average the upsampled blocks plainly
         d.setdefault("passes", 1)  # formats 2 to 6 have one pass at the finest scale
+        d.setdefault("stride", 1)  # ... and transport all its patches
         return validated(cls(**d))
 
 
@@ -118,7 +122,7 @@ PRESETS: dict[str, FitConfig] = {
     # The reference code's configuration: 3x3 patches, J <= 1000, 1 layer, 1e5 steps.
     "fast": FitConfig(patch=3, targets=(1000, 1000, 1000, 1000), layers=1, clusters=(1, 1, 1, 1),
                       iters=100_000, step=None, detail=False, octaves=0, gain_octaves=0,
-                      window=0.0),
+                      window=0.0, passes=1, stride=1),
 }
 
 
@@ -179,5 +183,7 @@ def validated(cfg: FitConfig) -> FitConfig:
     need(0 <= cfg.gain_octaves <= 8, f"--gain-octaves must be between 0 and 8, not {cfg.gain_octaves}")
     need(0 <= cfg.window <= 1, f"--window must be between 0 and 1, not {cfg.window}")
     need(1 <= cfg.passes <= 4, f"--passes must be between 1 and 4, not {cfg.passes}")
+    need(1 <= cfg.stride <= cfg.patch, f"--stride must be between 1 and the patch side "
+         f"({cfg.patch}), not {cfg.stride}")
     need(0 <= cfg.seed < 2 ** 63, "--seed must be a nonnegative integer")
     return cfg

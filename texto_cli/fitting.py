@@ -32,9 +32,9 @@ from .config import FitConfig
 from .errors import UsageError
 from .model import Model, Stage
 from .metrics import PATCH, patch_sliced_wasserstein_levels
-from .patches import extract, grid_shape, transport
+from .patches import extract, grid_shape
 from .pyramid import build_pyramid, min_size_for
-from .synthesis import run, stage_output
+from .synthesis import run, stage_output, stage_stride, stage_transport
 
 #: progress(stage, n_stages, samples_done, samples_total)
 Progress = Callable[[int, int, int, int], None]
@@ -64,8 +64,9 @@ class PatchSampler:
     """sample(n, rng) -> (n, D) float32 patches of fresh syntheses stopped before ``stage``.
 
     Each synthesis is periodic (no border effects: every patch is an interior
-    patch) on a coarse grid of ``coarse_shape``; its patches are shuffled and
-    served until used up, then a new synthesis is made.
+    patch) on a coarse grid of ``coarse_shape``; its patches (those on the stage's grid,
+    ``synthesis.stage_stride``) are shuffled and served until used up, then a new
+    synthesis is made.
     """
 
     def __init__(self, model: Model, stage: int, coarse_shape: tuple[int, int], patch: int):
@@ -75,10 +76,12 @@ class PatchSampler:
 
     def _refill(self, rng: np.random.Generator) -> None:
         image = run(self.model, self.coarse_shape, rng, stop=self.stage, periodic=True)
-        H, W = image.shape[:2]
+        stride = stage_stride(self.model, self.stage, image.shape, True)
+        H, W = grid_shape(image.shape[:2], self.patch, True, stride)
         rows, cols = np.divmod(np.arange(H * W), W)
         # extract in raster order (cache friendly), then shuffle the rows
-        self.pool = extract(image, rows, cols, self.patch, periodic=True)[rng.permutation(H * W)]
+        self.pool = extract(image, stride * rows, stride * cols, self.patch,
+                            periodic=True)[rng.permutation(H * W)]
         self.used = 0
 
     def __call__(self, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -125,7 +128,7 @@ def choose_octave_limit(model: Model, k: int, coarse_shape: tuple[int, int],
     scores: dict[int, list[float]] = {limit: [] for limit in candidates}
     for _ in range(trials):
         x = run(model, coarse_shape, rng, stop=k, periodic=True)
-        index = transport(x, st.config.patch, st.ot, periodic=True)
+        index = stage_transport(model, k, x, periodic=True)
         for limit in candidates:
             st.octaves = limit
             out = build_pyramid(stage_output(model, k, x, index, periodic=True), first + 1)[-1]

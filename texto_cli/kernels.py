@@ -173,16 +173,17 @@ def gather_patches(image, rows, cols, w, periodic, out):
 
 
 @njit(cache=True, fastmath=True, parallel=True)
-def assign_image_patches(image, w, periodic, centers, sqnorm, first, count, weights, target, out):
-    """Transport every w x w patch of ``image`` (H, W, C) float32: out[i, j] (int32) is
-    the target index of the patch at (i, j), found by descending the tree with
-    ``weights`` (float32). out has shape (H, W) if periodic, else (H-w+1, W-w+1).
-    ``centers`` (N, D') may have zero columns beyond D = w * w * C.
-    The patch matrix is never built: one patch buffer per row."""
+def assign_image_patches(image, w, stride, periodic, centers, sqnorm, first, count, weights,
+                         target, out):
+    """Transport the w x w patches of ``image`` (H, W, C) float32 on a grid of step
+    ``stride``: out[i, j] (int32) is the target index of the patch at (stride i, stride j),
+    found by descending the tree with ``weights`` (float32); out's shape is
+    ``patches.grid_shape``. ``centers`` (N, D') may have zero columns beyond
+    D = w * w * C. The patch matrix is never built: one patch buffer per row."""
     for i in prange(out.shape[0]):
         x = np.zeros(centers.shape[1], dtype=np.float32)
         for j in range(out.shape[1]):
-            _load_patch(image, i, j, w, periodic, x)
+            _load_patch(image, stride * i, stride * j, w, periodic, x)
             p = 0
             while count[p] > 0:
                 p, _ = _best_child(x, p, centers, sqnorm, first, count, weights)
@@ -190,17 +191,17 @@ def assign_image_patches(image, w, periodic, centers, sqnorm, first, count, weig
 
 
 @njit(cache=True, parallel=True)
-def aggregate_patches(source, positions, index, w, factor, periodic, window, out):
+def aggregate_patches(source, positions, index, w, factor, step, periodic, window, out):
     """Average transported patches back into an image, with weights.
 
     The patch at (i, j) of ``index`` (Hp, Wp) int32 is the (f w) x (f w) block of
     ``source`` (h, w', C) float32 at f * positions[index[i, j]] (positions: (J, 2)
-    int32 rows/cols), placed at f * (i, j) of ``out`` (Ho, Wo, C) float32, and each
+    int32 rows/cols), placed at step * (i, j) of ``out`` (Ho, Wo, C) float32, and each
     pixel of out is the weighted mean of the blocks covering it, pixel (a, b) of a
     block weighing window[a] * window[b] (``window``: (f w,) float32; all ones gives
     the plain mean, to the bit). f = ``factor``: 1 rebuilds the image at the same
-    scale, 2 is the exemplar-based upsampling to the next finer scale. Non-periodic:
-    Ho = f (Hp + w - 1); periodic: Ho = f Hp, blocks wrap.
+    scale, 2 (with step 2) is the exemplar-based upsampling to the next finer scale.
+    Periodic: Ho = step Hp, blocks wrap. Pixels no block covers keep their value.
     All arrays C-contiguous. Each output row is owned by one thread and sums its
     blocks in the same order: results do not depend on thread count.
     """
@@ -218,12 +219,12 @@ def aggregate_patches(source, positions, index, w, factor, periodic, window, out
     col_weight = np.zeros(Wo, dtype=np.float32)  # weight of the blocks covering each column
     for j in range(Wp):
         for b in range(fw):
-            col_weight[(factor * j + b) % Wo] += window[b]
+            col_weight[(step * j + b) % Wo] += window[b]
     for r in prange(Ho):
         acc = np.zeros(row_len, dtype=np.float32)
         row_weight = np.float32(0.0)
-        for a in range(r % factor, fw, factor):
-            i = (r - a) // factor
+        for a in range(r % step, fw, step):
+            i = (r - a) // step
             if periodic:
                 i %= Hp
             elif i < 0 or i >= Hp:
@@ -233,7 +234,7 @@ def aggregate_patches(source, positions, index, w, factor, periodic, window, out
             for j in range(Wp):
                 t = index[i, j]
                 s = src[factor * positions[t, 0] + a, factor * positions[t, 1] * C:]
-                c = factor * j * C
+                c = step * j * C
                 head = min(span, row_len - c)  # the part before the wrap (all if not periodic)
                 for k in range(head):
                     acc[c + k] += wa[k] * s[k]
@@ -241,8 +242,9 @@ def aggregate_patches(source, positions, index, w, factor, periodic, window, out
                     acc[c + k - row_len] += wa[k] * s[k]
         for c in range(Wo):
             n = row_weight * col_weight[c]
-            for ch in range(C):
-                dst[r, c * C + ch] = acc[c * C + ch] / n
+            if n > 0:
+                for ch in range(C):
+                    dst[r, c * C + ch] = acc[c * C + ch] / n
 
 
 # ---------------------------------------------------------------------------

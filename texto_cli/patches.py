@@ -18,11 +18,13 @@ def _image(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(image, dtype=np.float32)
 
 
-def grid_shape(shape: tuple[int, int], w: int, periodic: bool = False) -> tuple[int, int]:
-    """(rows, cols) of patch positions in an image of (H, W) pixels."""
+def grid_shape(shape: tuple[int, int], w: int, periodic: bool = False,
+               stride: int = 1) -> tuple[int, int]:
+    """(rows, cols) of the patch positions (stride i, stride j) in an image of (H, W)
+    pixels: all that fit, or with ``periodic`` all below (H, W) (wrapping patches)."""
     if periodic:
-        return shape[0], shape[1]
-    return shape[0] - w + 1, shape[1] - w + 1
+        return -(-shape[0] // stride), -(-shape[1] // stride)
+    return (shape[0] - w) // stride + 1, (shape[1] - w) // stride + 1
 
 
 def extract(image: np.ndarray, rows: np.ndarray, cols: np.ndarray, w: int,
@@ -36,13 +38,16 @@ def extract(image: np.ndarray, rows: np.ndarray, cols: np.ndarray, w: int,
     return out
 
 
-def transport(image: np.ndarray, w: int, ot: SemiDiscreteOT, periodic: bool = False) -> np.ndarray:
-    """(Hp, Wp) int32 target index of every w x w patch of (H, W, C) ``image`` under ``ot``."""
+def transport(image: np.ndarray, w: int, ot: SemiDiscreteOT, periodic: bool = False,
+              stride: int = 1) -> np.ndarray:
+    """(Hp, Wp) int32 target index under ``ot`` of each w x w patch of (H, W, C) ``image``
+    at (stride i, stride j) (``grid_shape``)."""
     image = _image(image)
     t = ot.tree
-    out = np.empty(grid_shape(image.shape[:2], w, periodic), dtype=np.int32)
-    kernels.assign_image_patches(image, w, periodic, t.padded_centers, t.sqnorm, t.first, t.count,
-                                 ot.weights.astype(np.float32), t.target.astype(np.int32), out)
+    out = np.empty(grid_shape(image.shape[:2], w, periodic, stride), dtype=np.int32)
+    kernels.assign_image_patches(image, w, stride, periodic, t.padded_centers, t.sqnorm, t.first,
+                                 t.count, ot.weights.astype(np.float32),
+                                 t.target.astype(np.int32), out)
     return out
 
 
@@ -57,20 +62,28 @@ def block_window(side: int, sigma: float) -> np.ndarray:
 
 
 def aggregate(source: np.ndarray, positions: np.ndarray, index: np.ndarray, w: int,
-              factor: int = 1, periodic: bool = False, window: float = 0.0) -> np.ndarray:
+              factor: int = 1, periodic: bool = False, window: float = 0.0,
+              stride: int = 1, fill: np.ndarray | None = None) -> np.ndarray:
     """Average the source patches chosen by ``index`` into an image (see kernels.aggregate_patches).
 
     source: (h, w', C) float32 exemplar at the output's scale (factor 1) or at
     the next finer scale (factor 2); positions: (J, 2) int top-left corners of
     the targets at the coarse scale; index: (Hp, Wp) int32 from ``transport``;
     window: the blocks' weights, ``block_window(factor * w, window)``.
-    Returns (factor * (Hp + w - 1), factor * (Wp + w - 1), C) float32, or
-    (factor * Hp, factor * Wp, C) if periodic.
+    Factor 2 places the blocks at 2 (i, j) and returns (2 (Hp + w - 1), 2 (Wp + w - 1), C)
+    float32, or (2 Hp, 2 Wp, C) if periodic. Factor 1 places the patches at
+    ``stride`` (i, j), on an image shaped like ``fill`` (the transported image, which
+    also gives the pixels no patch covers: the last < stride rows and columns of a
+    non-periodic image); without ``fill``, stride 1 and the image of ``transport``.
     """
     Hp, Wp = index.shape
-    extra = 0 if periodic else w - 1
-    out = np.empty((factor * (Hp + extra), factor * (Wp + extra), source.shape[2]), dtype=np.float32)
+    if fill is not None:
+        out = np.array(fill, dtype=np.float32, order="C")
+    else:
+        extra = 0 if periodic else w - 1
+        out = np.empty((factor * (Hp + extra), factor * (Wp + extra), source.shape[2]),
+                       dtype=np.float32)
     kernels.aggregate_patches(_image(source), np.ascontiguousarray(positions, dtype=np.int32),
-                              np.ascontiguousarray(index, dtype=np.int32), w, factor, periodic,
-                              block_window(factor * w, window), out)
+                              np.ascontiguousarray(index, dtype=np.int32), w, factor,
+                              factor * stride, periodic, block_window(factor * w, window), out)
     return out

@@ -31,7 +31,8 @@ def stage_images(model, size: tuple[int, int], seed: int = 0) -> tuple[np.ndarra
 
 def save_stage_images(model, record: ScaleImages, folder: str | Path, bit_depth: int = 8) -> list[Path]:
     """Write every stage's image before and after transport as
-    ``<k>_<stage>_before.png`` / ``_after.png`` in ``folder`` (created if needed)."""
+    ``<k>_<stage>_before.png`` / ``_after.png`` in ``folder`` (created if needed);
+    <stage> is e.g. ``scale1``, ``scale0_pass2``, ``detail``."""
     from .image_io import write_image
 
     folder = Path(folder)
@@ -39,7 +40,8 @@ def save_stage_images(model, record: ScaleImages, folder: str | Path, bit_depth:
     written = []
     for k, (name, before, after) in enumerate(zip(stage_names(model), record.before, record.after)):
         for label, image in (("before", before), ("after", after)):
-            path = folder / f"{k}_{name.replace(' ', '')}_{label}.png"
+            stem = name.replace(" (", "_pass").replace(")", "").replace(" ", "")
+            path = folder / f"{k}_{stem}_{label}.png"
             write_image(path, image, bit_depth=bit_depth)
             written.append(path)
     return written

@@ -105,6 +105,25 @@ def kept_octaves(model, k: int) -> int:
     return 0 if octaves == 0 else octaves + (model.stages[k].scale > 0)
 
 
+def stage_stride(model, k: int, shape: tuple[int, ...], periodic: bool) -> int:
+    """Step of the patch grid stage k transports on an image of ``shape``: the model's
+    ``config.stride`` for the 7 x 7 stages at the finest scale, else 1; 1 as well for a
+    periodic image whose sides are not multiples of it (the grid must wrap evenly)."""
+    stride = model.config.stride
+    if model.config.stage_scale(k) > 0 or model.config.is_detail(k) or stride == 1:
+        return 1
+    if periodic and (shape[0] % stride or shape[1] % stride):
+        return 1
+    return stride
+
+
+def stage_transport(model, k: int, x: np.ndarray, periodic: bool) -> np.ndarray:
+    """Stage k's transport of the patches of its input ``x``: (Hp, Wp) int32 target index
+    of the patches on its grid (``stage_stride``)."""
+    st = model.stages[k]
+    return transport(x, st.config.patch, st.ot, periodic, stage_stride(model, k, x.shape, periodic))
+
+
 def stage_output(model, k: int, x: np.ndarray, index: np.ndarray, periodic: bool) -> np.ndarray:
     """Stage k's output from its input ``x`` and transport ``index``: the averaged exemplar
     patches (at the next finer scale if the stage upsamples) or, for the detail stage,
@@ -117,7 +136,8 @@ def stage_output(model, k: int, x: np.ndarray, index: np.ndarray, periodic: bool
         new = aggregate(model.levels[st.scale - 1], st.positions, index, w, 2, periodic,
                         model.config.window)
     else:
-        new = aggregate(model.levels[0], st.positions, index, w, 1, periodic)
+        new = aggregate(model.levels[0], st.positions, index, w, 1, periodic,
+                        stride=stage_stride(model, k, x.shape, periodic), fill=x)
     return keep_coarse(new, x, kept_octaves(model, k), periodic, reference_is_coarse=st.scale > 0)
 
 
@@ -140,7 +160,7 @@ def run(model, coarse_shape: tuple[int, int], rng: np.random.Generator, stop: in
     x = adsn_field(coarsest, coarse_shape, rng, periodic=tileable_grid)
     for k in range(n_stages):
         st = stages[k]
-        index = transport(x, st.config.patch, st.ot, periodic)
+        index = stage_transport(model, k, x, periodic)
         previous, x = x, stage_output(model, k, x, index, periodic)
         if record is not None:
             record.before.append(previous)

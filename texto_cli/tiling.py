@@ -20,6 +20,7 @@ field, so tiles can run anywhere (processes here with ``jobs``; a dask
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -30,9 +31,8 @@ import numpy as np
 
 from .adsn import adsn_field
 from .errors import UsageError
-from .patches import transport
 from .pyramid import scale_bands
-from .synthesis import grid_size, kept_octaves, stage_output
+from .synthesis import grid_size, kept_octaves, stage_output, stage_stride, stage_transport
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,9 @@ def plan(model, canvas: tuple[int, int], rows: Span, cols: Span) -> list[tuple[S
         factor = 2 if st.scale > 0 else 1
         size = 2 ** (S - 1 - st.scale)
         octaves = kept_octaves(model, k)
-        align = max(1, 2 ** octaves // factor)  # the output crop starts at factor * input start
+        # the output crop starts at factor * input start; the input crop on the patch grid
+        align = math.lcm(max(1, 2 ** octaves // factor),
+                         stage_stride(model, k, (canvas[0] * size, canvas[1] * size), False))
         r, c = (_needed_input(st.config.patch, factor, canvas[i] * size,
                               _with_halo(span, octaves, factor * canvas[i] * size))
                 for i, span in enumerate((r, c)))
@@ -97,7 +99,7 @@ def synthesize_tile(model, field: np.ndarray, rows: Span, cols: Span) -> np.ndar
     x = field[r0.start:r0.stop, c0.start:c0.stop]
     for k, st in enumerate(model.stages):
         (r, c) = spans[k]
-        index = transport(x, st.config.patch, st.ot)
+        index = stage_transport(model, k, x, False)
         factor = 2 if st.scale > 0 else 1
         x = stage_output(model, k, x, index, False)
         # x now covers rows [factor * r.start, factor * r.stop) of this stage's output
