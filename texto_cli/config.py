@@ -115,9 +115,11 @@ PRESETS: dict[str, FitConfig] = {
     # The upsampling weighs each 14x14 block by a Gaussian of sd 0.15 x 14 px about its centre:
     # mean SW over two fits x 3 seeds lower or level on all 7 samples (cobbles 0.0081 -> 0.0070,
     # marble 0.0059 -> 0.0052, brick 0.0035 -> 0.0032), NN within 2%; sd 0.1 and 0.2 alike.
-    # One pass at the finest scale: a second (passes=2) lowers SW on 6 of the 7 samples over two
-    # fits (gravel 0.0038 -> 0.0034, cobbles 0.0070 -> 0.0062; fabric 0.0060 -> 0.0063) but
-    # synthesises 1.7 times slower (1280x768 in process: 2.49 s against 1.46 s).
+    # Two 7x7 passes at the finest scale, each on the patches of every 2nd row and column: over
+    # all patches, a second pass lowered SW on 6 of the 7 samples over two fits (gravel 0.0038 ->
+    # 0.0034, cobbles 0.0070 -> 0.0062; fabric 0.0060 -> 0.0063) but synthesised 1.7 times
+    # slower; strided, both passes together cost half of one over all patches, and bench_quality
+    # measured SW lower on 6 samples and level on brick (gravel 0.0036 -> 0.0032).
     "default": FitConfig(),
     # The reference code's configuration: 3x3 patches, J <= 1000, 1 layer, 1e5 steps.
     "fast": FitConfig(patch=3, targets=(1000, 1000, 1000, 1000), layers=1, clusters=(1, 1, 1, 1),

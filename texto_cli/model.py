@@ -1,10 +1,11 @@
 """The texture model and its ``.npz`` file.
 
 A model is the exemplar pyramid plus one transport stage per scale (coarse to
-fine), ``config.passes - 1`` more at the finest scale, and the optional detail stage. A stage stores the top-left corners of its
-J target patches in the exemplar at its scale, the shape of its target tree and
-the SDOT weights; the target patches themselves are cut from the pyramid when
-the model is loaded, which keeps files small.
+fine), ``config.passes - 1`` more at the finest scale, and the optional detail
+stage. A stage stores the top-left corners of its J target patches in the
+exemplar at its scale, the shape of its target tree and the SDOT weights; the
+target patches themselves are cut from the pyramid when the model is loaded,
+which keeps files small.
 
 File layout (``np.savez_compressed``, read with ``allow_pickle=False``):
 
@@ -45,10 +46,11 @@ from .sdot import SemiDiscreteOT, TracePoint
 
 FORMAT_NAME = "texto-model"
 #: 2: per-stage target counts; 3: octave limit; 4: per-stage octave limit; 5: band gains;
-#: 6: upsampling window; 7: passes at the finest scale
+#: 6: upsampling window; 7: passes and stride at the finest scale
 FORMAT_VERSION = 7
 OLDEST_READABLE = 2  # format 2 reads as octaves = 0; 2 and 3 apply config.octaves to all stages;
-#                     before 5, no band gains; before 6, the plain mean when upsampling
+#                     before 5, no band gains; before 6, the plain mean when upsampling;
+#                     before 7, one pass over all patches at the finest scale
 #: range of a valid band gain
 GAIN_RANGE = (0.125, 8.0)
 
