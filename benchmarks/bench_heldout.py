@@ -48,7 +48,7 @@ from common import load_average
 import texto_cli
 from texto_cli.adsn import adsn_field
 from texto_cli.image_io import read_image, write_image
-from texto_cli.metrics import PATCH, _exemplar_patches, _nearest, quality_report
+from texto_cli.metrics import PATCH, _exemplar_patches, _nearest, _patch_view, quality_report
 from texto_cli.patches import aggregate
 
 COLUMNS = ["genuine", "default", "fast", "adsn"]
@@ -58,7 +58,7 @@ def nearest_patch_step(exemplar: np.ndarray, image: np.ndarray, patch: int = PAT
     """One texture-optimisation step: each patch x patch patch of ``image`` (H, W, C) is
     replaced by its nearest ``exemplar`` patch and the replacements are averaged."""
     base, grid_w = _exemplar_patches(exemplar, patch)
-    view = np.lib.stride_tricks.sliding_window_view(image, (patch, patch), axis=(0, 1))
+    view = _patch_view(image, patch)
     queries = np.ascontiguousarray(view.reshape(view.shape[0] * view.shape[1], -1))
     index = _nearest(queries, base).reshape(view.shape[:2])
     positions = np.stack(np.divmod(np.arange(len(base)), grid_w), axis=1)

@@ -252,7 +252,7 @@ def _summary_lines(model) -> list[str]:
 
 
 def _passes_text(config: dict) -> str:
-    passes, stride = config.get("passes", 1), config.get("stride", 1)
+    passes, stride = config["passes"], config["stride"]
     return (f", {passes} pass{'es' if passes > 1 else ''} at the finest scale"
             + (f", stride {stride}" if stride > 1 else ""))
 

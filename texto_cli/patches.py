@@ -78,7 +78,10 @@ def aggregate(source: np.ndarray, positions: np.ndarray, index: np.ndarray, w: i
     """
     Hp, Wp = index.shape
     if fill is not None:
-        out = np.array(fill, dtype=np.float32, order="C")
+        H, W = fill.shape[:2]
+        covered = periodic or ((H - w) % stride == 0 and (W - w) % stride == 0)
+        out = np.empty(fill.shape, np.float32) if covered else \
+            np.array(fill, dtype=np.float32, order="C")  # keeps the pixels no patch reaches
     else:
         extra = 0 if periodic else w - 1
         out = np.empty((factor * (Hp + extra), factor * (Wp + extra), source.shape[2]),
