@@ -46,10 +46,10 @@ from bench_quality import (METRICS, QUICK_OPTIONS, ROOT, SAMPLES, SEEDS, chosen_
 from common import load_average
 
 import texto_cli
-from texto_cli.adsn import adsn_field
-from texto_cli.image_io import read_image, write_image
+from texto_cli.image.adsn import adsn_field
+from texto_cli.image.io import read_image, write_image
 from texto_cli.metrics import PATCH, _exemplar_patches, _nearest, _patch_view, quality_report
-from texto_cli.patches import aggregate
+from texto_cli.image.patches import aggregate
 
 COLUMNS = ["genuine", "default", "fast", "adsn"]
 

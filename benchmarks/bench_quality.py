@@ -57,12 +57,12 @@ import numpy as np
 from common import current_format, load_average
 
 import texto_cli
-from texto_cli.adsn import adsn_field
+from texto_cli.image.adsn import adsn_field
 from texto_cli.config import make_config
 from texto_cli.errors import TextoError
-from texto_cli.image_io import read_image, write_image
+from texto_cli.image.io import read_image, write_image
 from texto_cli.metrics import quality_report, tile_exemplar
-from texto_cli.model import Model
+from texto_cli.texture.model import Model
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_textures"

@@ -36,7 +36,7 @@ import numpy as np  # noqa: E402
 import ot as pot  # noqa: E402
 
 from common import cores, cpu_model, load_average  # noqa: E402
-from texto_cli import exact1d, hierarchy, sdot  # noqa: E402
+from texto_cli.ot import exact1d, hierarchy, sdot  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from texto_cli.config import make_config
-from texto_cli.fitting import fit
-from texto_cli.image_io import read_image
+from texto_cli.texture.fitting import fit
+from texto_cli.image.io import read_image
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_textures"

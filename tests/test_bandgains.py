@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from texto_cli.bandgains import MARGIN, energy_matrices, fit_band_gains, solve_gains
-from texto_cli.pyramid import band_std, scale_bands, upsample
-from texto_cli.synthesis import run
+from texto_cli.texture.bandgains import MARGIN, energy_matrices, fit_band_gains, solve_gains
+from texto_cli.image.pyramid import band_std, scale_bands, upsample
+from texto_cli.texture.synthesis import run
 
 RNG = np.random.default_rng(5)
 

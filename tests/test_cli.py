@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from texto_cli.cli import main
-from texto_cli.image_io import read_image, write_image
+from texto_cli.image.io import read_image, write_image
 
 FAST_FIT = ["--scales", "2", "--patch", "5", "--targets", "100,200", "--clusters", "4,6",
             "--iters", "5000", "--no-detail"]

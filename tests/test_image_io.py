@@ -14,9 +14,9 @@ import pytest
 import tifffile
 from PIL import Image
 
-from texto_cli import image_io
+from texto_cli.image import io as image_io
 from texto_cli.errors import ImageError, TextoError
-from texto_cli.image_io import (
+from texto_cli.image.io import (
     ImageInfo,
     atomic_output,
     atomic_write_bytes,

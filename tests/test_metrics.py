@@ -7,7 +7,7 @@ import pytest
 from skimage import data, transform
 
 from texto_cli import metrics
-from texto_cli.adsn import adsn_field
+from texto_cli.image.adsn import adsn_field
 from texto_cli.metrics import (
     copy_coherence,
     fine_detail_ratio,

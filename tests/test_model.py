@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from texto_cli import metrics
-from texto_cli.adsn import adsn_field
+from texto_cli.image.adsn import adsn_field
 from texto_cli.errors import ModelError, UsageError
-from texto_cli.fitting import fit
-from texto_cli.model import Model, load, to_arrays
+from texto_cli.texture.fitting import fit
+from texto_cli.texture.model import Model, load, to_arrays
 
 
 def test_model_has_every_stage_with_small_mass_error(small_model):
@@ -46,7 +46,7 @@ def test_synthesis_shape_range_and_determinism(small_model):
 
 
 def test_synthesis_is_made_of_exemplar_patches_not_copies(small_model, exemplar):
-    from texto_cli.synthesis import grid_size, run
+    from texto_cli.texture.synthesis import grid_size, run
 
     # before the detail stage: averaged exemplar patches, far sharper than the Gaussian field
     before = run(small_model, grid_size(small_model, (128, 128)), np.random.default_rng(1),
@@ -56,9 +56,9 @@ def test_synthesis_is_made_of_exemplar_patches_not_copies(small_model, exemplar)
     d_adsn = metrics.nearest_patch_distance(exemplar, field, n_samples=1500)
     assert d_before < 0.85 * d_adsn
     # the detail stage writes exemplar pixels: the centre of each transported patch
-    from texto_cli.patches import transport
-    from texto_cli.pyramid import lowpass
-    from texto_cli.synthesis import centre_pixels
+    from texto_cli.image.patches import transport
+    from texto_cli.image.pyramid import lowpass
+    from texto_cli.image.patches import centre_pixels
 
     x = run(small_model, grid_size(small_model, (128, 128)), np.random.default_rng(1),
             stop=len(small_model.stages))
@@ -172,7 +172,7 @@ def test_finest_stages_take_the_limit_their_trial_outputs_measure_best(small_mod
     """Upsampling stages apply the configured limit; the last 7x7 stage the limit or none,
     the detail stage any limit up to it: the configured one unless another measures
     clearly closer, and then the closest."""
-    from texto_cli.fitting import LIMIT_MARGIN
+    from texto_cli.texture.fitting import LIMIT_MARGIN
 
     o = small_model.config.octaves
     for k, st in enumerate(small_model.stages):
@@ -199,9 +199,9 @@ def test_an_exemplar_too_small_to_measure_keeps_the_configured_limit(exemplar, m
 
 
 def test_a_stage_without_the_limit_changes_the_coarse_octaves(small_model):
-    from texto_cli.patches import transport
-    from texto_cli.pyramid import lowpass
-    from texto_cli.synthesis import grid_size, run, stage_output
+    from texto_cli.image.patches import transport
+    from texto_cli.image.pyramid import lowpass
+    from texto_cli.texture.synthesis import grid_size, run, stage_output
 
     k = len(small_model.stages) - 1
     st = small_model.stages[k]
@@ -234,7 +234,7 @@ def test_non_model_files_are_refused(small_model_file, tmp_path):
 def test_package_fit_stays_the_api_function(exemplar, make_small_config):
     """texto_cli.fit is the API function, even after the fitting module is imported."""
     import texto_cli
-    import texto_cli.fitting  # noqa: F401
+    import texto_cli.texture.fitting  # noqa: F401
 
     model = texto_cli.fit(exemplar, scales=1, patch=5, targets=[100], clusters=[4], iters=2000,
                           detail=False)
@@ -318,9 +318,9 @@ def test_the_second_pass_transports_the_first_ones_output(small_model, one_pass_
 
 
 def test_strided_stages_transport_and_sample_their_grid_only(small_model):
-    from texto_cli.fitting import PatchSampler
-    from texto_cli.patches import transport
-    from texto_cli.synthesis import run, stage_stride, stage_transport
+    from texto_cli.texture.fitting import PatchSampler
+    from texto_cli.image.patches import transport
+    from texto_cli.texture.synthesis import run, stage_stride, stage_transport
 
     rng = np.random.default_rng(0)
     x = run(small_model, (12, 10), rng, stop=1)  # 24 x 20, input of the first finest pass

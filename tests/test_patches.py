@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from texto_cli import patches, sdot
+from texto_cli.image import patches
+from texto_cli.ot import sdot
 
 
 def naive_aggregate(source, positions, index, w, f, periodic, out_shape, window=None, step=None,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from texto_cli import adsn
-from texto_cli.adsn import adsn_field, adsn_spot
-from texto_cli.pyramid import (band_std, build_pyramid, downsample, lowpass, max_scales_for,
+from texto_cli.image import adsn
+from texto_cli.image.adsn import adsn_field, adsn_spot
+from texto_cli.image.pyramid import (band_std, build_pyramid, downsample, lowpass, max_scales_for,
                                min_size_for, scale_bands, upsample)
 
 RNG = np.random.default_rng(7)
@@ -235,8 +235,8 @@ def test_adsn_constant_exemplar_and_gray_input():
 @pytest.mark.parametrize("periodic", [False, True])
 @pytest.mark.parametrize("shape", [(40, 56), (64, 48)])  # sides multiples of 2^4 or not
 def test_subtract_lowpass_and_keep_coarse_match_the_definition(periodic, shape):
-    from texto_cli.pyramid import subtract_lowpass
-    from texto_cli.synthesis import keep_coarse
+    from texto_cli.image.pyramid import subtract_lowpass
+    from texto_cli.image.pyramid import keep_coarse
 
     new = RNG.random((*shape, 3)).astype(np.float32)
     ref = RNG.random((*shape, 3)).astype(np.float32)

@@ -18,10 +18,10 @@ from PIL import Image
 
 from texto_cli.cli import main
 from texto_cli.errors import ModelError, TextoError
-from texto_cli.fitting import DegenerateExemplarWarning, fit
-from texto_cli.image_io import write_image
+from texto_cli.texture.fitting import DegenerateExemplarWarning, fit
+from texto_cli.image.io import write_image
 from texto_cli.api import describe
-from texto_cli.model import load
+from texto_cli.texture.model import load
 
 # The suite replays a fixed set of examples (derandomized: CI must not turn red on a
 # lucky draw); `make fuzz` sets TEXTO_FUZZ_EXAMPLES and explores fresh random ones.

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from texto_cli import exact1d, sdot
-from texto_cli.hierarchy import MAX_DEPTH, build_tree, node_depth, tree_from_parents
+from texto_cli.ot import exact1d, sdot
+from texto_cli.ot.hierarchy import MAX_DEPTH, build_tree, node_depth, tree_from_parents
 
 
 def no_monitor(ot):
@@ -77,14 +77,14 @@ def _nn(x, ot):
 def test_padded_descent_matches_plain_descent(fitted_27d):
     """Assignment runs on centres zero-padded from D = 27 to 32 columns: the same leaves as
     descending the unpadded tree, up to float rounding at near ties."""
-    from texto_cli import kernels
+    from texto_cli.ot import descent
 
     t = fitted_27d.tree
     assert t.padded_centers.shape == (t.n_nodes, 32)
     assert np.array_equal(t.padded_centers[:, :D], t.centers) and not t.padded_centers[:, D:].any()
     x = gaussian_27(50_000, np.random.default_rng(11))
     plain = np.empty(len(x), dtype=np.int64)
-    kernels.assign_leaves(x, t.centers, t.sqnorm, t.first, t.count,
+    descent.assign_leaves(x, t.centers, t.sqnorm, t.first, t.count,
                           fitted_27d.weights.astype(np.float32), plain)
     assert np.mean(fitted_27d.assign_nodes(x) == plain) > 0.999
 

@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from texto_cli.cli import main
-from texto_cli.image_io import read_image, write_bands
-from texto_cli.tiling import synthesize_bands
+from texto_cli.image.io import read_image, write_bands
+from texto_cli.texture.tiling import synthesize_bands
 
 
 @pytest.mark.parametrize("gains", ["fitted", "none", "strong"])

@@ -11,9 +11,10 @@ USE_EVERYTHING = """
 import io, json, sys
 import numpy as np
 import texto_cli
-from texto_cli import image_io, kernels
-from texto_cli.model import Model
-from texto_cli.tiling import synthesize_bands
+from texto_cli.image import filters, io as image_io, patch_kernels
+from texto_cli.ot import descent
+from texto_cli.texture.model import Model
+from texto_cli.texture.tiling import synthesize_bands
 
 model = Model.load(sys.argv[1])
 model.synthesize((48, 40), seed=1)
@@ -25,7 +26,7 @@ for preset in ("default", "fast"):
 png = io.BytesIO()
 image_io.write_image(png, exemplar[:8, :8], bit_depth=16)
 image_io.read_image(png.getvalue())
-dispatchers = [getattr(kernels, n) for n in dir(kernels)] + [image_io._UNFILTER_JIT]
+dispatchers = [getattr(m, n) for m in (descent, filters, patch_kernels) for n in dir(m)] + [image_io._UNFILTER_JIT]
 print(json.dumps({d.py_func.__name__: sum(d.stats.cache_misses.values())
                   for d in dispatchers if hasattr(d, "stats")}))
 """

@@ -22,7 +22,7 @@ os.environ.setdefault("NUMBA_CACHE_DIR", str(NUMBA_CACHE))
 def kernels_cached() -> bool:
     """True if the numba cache holds compiled kernels of this texto (no compile wait)."""
     root = Path(os.environ["NUMBA_CACHE_DIR"])
-    return any(root.glob("**/kernels.*.nbi"))
+    return any(root.glob("**/patch_kernels.*.nbi"))
 
 
 def __getattr__(name: str):
@@ -32,7 +32,7 @@ def __getattr__(name: str):
 
         return getattr(api, name)
     if name in ("Model", "load"):
-        from . import model
+        from .texture import model
 
         return getattr(model, name)
     raise AttributeError(name)

@@ -17,7 +17,7 @@ import numpy as np
 
 from .config import make_config
 from .errors import ImageError, UsageError
-from .model import FORMAT_VERSION, Model
+from .texture.model import FORMAT_VERSION, Model
 
 
 def fit(image: np.ndarray | str | os.PathLike, preset: str = "default", progress=None,
@@ -27,8 +27,8 @@ def fit(image: np.ndarray | str | os.PathLike, preset: str = "default", progress
     layers, clusters, iters, step, detail, octaves, gain_octaves, window, passes, stride,
     seed);
     progress(stage, n_stages, done, total)."""
-    from .fitting import fit as fit_model
-    from .image_io import read_image
+    from .texture.fitting import fit as fit_model
+    from .image.io import read_image
 
     info: dict[str, Any] = {}
     if isinstance(image, (str, os.PathLike)):
@@ -52,7 +52,7 @@ def check_model_path(path: str | os.PathLike) -> None:
     p = Path(path)
     if p.suffix.lower() != ".npz":
         raise UsageError(f"{path}: model files end in .npz")
-    from .image_io import _check_writable_target
+    from .image.io import _check_writable_target
 
     try:
         _check_writable_target(p)
@@ -74,7 +74,7 @@ def _available_memory() -> int | None:
 def memory_estimate(model: Model, size: tuple[int, int], tile: int | None = None) -> int:
     """Bytes a synthesis of ``size`` = (width, height) needs at its peak (an upper estimate);
     ``tile``: for the banded path of ``tiling`` with bands and tiles of that many pixels."""
-    from .synthesis import grid_size
+    from .texture.synthesis import grid_size
 
     rows, cols = grid_size(model, size)
     f = 2 ** (model.config.scales - 1)

@@ -204,9 +204,9 @@ def fit(exemplars, output, output_dir, preset, scales, patch, targets, layers, c
 
 
 def _fit_one(exemplar: str, dest: Path, cfg, rep) -> None:
-    from .fitting import DegenerateExemplarWarning, check_exemplar
-    from .fitting import fit as fit_model
-    from .image_io import read_image
+    from .texture.fitting import DegenerateExemplarWarning, check_exemplar
+    from .texture.fitting import fit as fit_model
+    from .image.io import read_image
 
     if exemplar == "-":
         image, info = read_image(sys.stdin.buffer.read(), label="<stdin>")
@@ -317,8 +317,8 @@ def synthesize(model_path, size, output, seed, count, tileable, bit_depth, tile,
     if output == "-" and count > 1:
         raise UsageError("--count > 1 cannot write to stdout; give -o NAME.png")
     from .api import check_memory
-    from .image_io import check_output_path, write_image
-    from .model import load
+    from .image.io import check_output_path, write_image
+    from .texture.model import load
 
     if output is None:
         output = f"{Path(model_path).stem}_{width}x{height}_s{seed}.png"
@@ -347,13 +347,13 @@ def synthesize(model_path, size, output, seed, count, tileable, bit_depth, tile,
         if tile is not None:
             _synthesize_tiled(model, dest, (width, height), seed + i, tile, jobs, depth, rep)
             continue
-        from .synthesis import ScaleImages
-        from .synthesis import synthesize as run_synthesis
+        from .texture.synthesis import ScaleImages
+        from .texture.synthesis import synthesize as run_synthesis
 
         record = ScaleImages() if save_scales is not None and i == 0 else None
         image = run_synthesis(model, (width, height), seed=seed + i, tileable=tileable, record=record)
         if record is not None:
-            from .preview import save_stage_images
+            from .texture.preview import save_stage_images
 
             written = save_stage_images(model, record, save_scales, bit_depth=depth)
             rep.info(f"wrote {len(written)} stage images to {save_scales}")
@@ -365,8 +365,8 @@ def synthesize(model_path, size, output, seed, count, tileable, bit_depth, tile,
 
 
 def _synthesize_tiled(model, dest, size, seed, tile, jobs, depth, rep) -> None:
-    from .image_io import write_bands
-    from .tiling import synthesize_bands
+    from .image.io import write_bands
+    from .texture.tiling import synthesize_bands
 
     width, height = size
     with rep.progress(f"synthesize {dest}", -(-height // tile)) as task:
@@ -384,12 +384,12 @@ def _synthesize_tiled(model, dest, size, seed, tile, jobs, depth, rep) -> None:
 def inspect(model_path, as_json, preview):
     """Show what MODEL holds: exemplar, scales, and the fit's per-scale figures."""
     from .api import describe
-    from .model import load
+    from .texture.model import load
 
     model = load(model_path)
     if preview is not None:
-        from .image_io import check_output_path
-        from .preview import write_preview
+        from .image.io import check_output_path
+        from .texture.preview import write_preview
 
         if not str(preview).lower().endswith(".png"):
             from .errors import UsageError

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .pyramid import build_pyramid, lowpass
+from .image.pyramid import build_pyramid, lowpass
 
 #: patch side of the measures (DESIGN.md section 5: 7x7 patches)
 PATCH = 7

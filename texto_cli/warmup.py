@@ -20,8 +20,8 @@ def warm_up() -> float:
     import numpy as np
 
     from .api import fit
-    from .image_io import read_image, write_image
-    from .tiling import synthesize_bands
+    from .image.io import read_image, write_image
+    from .texture.tiling import synthesize_bands
 
     t0 = time.perf_counter()
     exemplar = np.random.default_rng(0).random((128, 128, 3), dtype=np.float32)

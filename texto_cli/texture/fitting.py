@@ -26,14 +26,14 @@ from typing import Callable
 
 import numpy as np
 
-from . import sdot
+from ..ot import sdot
 from .bandgains import fit_band_gains
-from .config import FitConfig
-from .errors import UsageError
+from ..config import FitConfig
+from ..errors import UsageError
 from .model import Model, Stage
-from .metrics import PATCH, patch_sliced_wasserstein_levels
-from .patches import extract, grid_shape
-from .pyramid import build_pyramid, min_size_for
+from ..metrics import PATCH, patch_sliced_wasserstein_levels
+from ..image.patches import extract, grid_shape
+from ..image.pyramid import build_pyramid, min_size_for
 from .synthesis import run, stage_output, stage_stride, stage_transport
 
 #: progress(stage, n_stages, samples_done, samples_total)
@@ -148,7 +148,7 @@ def check_exemplar(shape: tuple[int, ...], config: FitConfig) -> None:
     """Raise UsageError if an exemplar of ``shape`` (H, W[, C]) is too small for ``config``."""
     need = min_size_for(config.scales, config.patch)
     if min(shape[:2]) < need:
-        from .pyramid import max_scales_for
+        from ..image.pyramid import max_scales_for
 
         most = max_scales_for(min(shape[:2]), config.patch)
         hint = f"; with {config.patch}x{config.patch} patches it allows at most {most} scale(s)" \

@@ -39,10 +39,10 @@ from typing import Any
 
 import numpy as np
 
-from .config import FitConfig, ScaleConfig
-from .errors import ModelError, TextoError
-from .hierarchy import node_depth, tree_from_parents
-from .sdot import SemiDiscreteOT, TracePoint
+from ..config import FitConfig, ScaleConfig
+from ..errors import ModelError, TextoError
+from ..ot.hierarchy import node_depth, tree_from_parents
+from ..ot.sdot import SemiDiscreteOT, TracePoint
 
 FORMAT_NAME = "texto-model"
 #: 2: per-stage target counts; 3: octave limit; 4: per-stage octave limit; 5: band gains;
@@ -133,7 +133,7 @@ class Model:
 
 
 def _header(model: Model) -> dict[str, Any]:
-    from . import __version__
+    from .. import __version__
 
     return {
         "texto_version": __version__,
@@ -172,7 +172,7 @@ def to_arrays(model: Model) -> dict[str, np.ndarray]:
 
 def save(model: Model, path: str | os.PathLike) -> None:
     """Write ``model`` to ``path`` atomically: a temporary file, then a rename."""
-    from .image_io import atomic_output
+    from ..image.io import atomic_output
 
     buf = io.BytesIO()
     np.savez_compressed(buf, **to_arrays(model))
@@ -321,7 +321,7 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
         if trace.shape[1:] != (3,) or not np.isfinite(trace).all() \
                 or not (0 <= trace[:, 0]).all() or not (trace[:, 0] < 2.0 ** 62).all():
             chk.fail(f"stage {k} trace is malformed")
-        from .patches import extract
+        from ..image.patches import extract
 
         try:
             tree = tree_from_parents(parent, target,

@@ -29,9 +29,9 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from .adsn import adsn_field
-from .errors import UsageError
-from .pyramid import scale_bands
+from ..image.adsn import adsn_field
+from ..errors import UsageError
+from ..image.pyramid import scale_bands
 from .synthesis import grid_size, kept_octaves, stage_output, stage_stride, stage_transport
 
 

@@ -47,7 +47,7 @@ from typing import BinaryIO, Union
 
 import numpy as np
 
-from .errors import ImageError
+from ..errors import ImageError
 
 __all__ = [
     "ImageInfo",

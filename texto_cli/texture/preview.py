@@ -33,7 +33,7 @@ def save_stage_images(model, record: ScaleImages, folder: str | Path, bit_depth:
     """Write every stage's image before and after transport as
     ``<k>_<stage>_before.png`` / ``_after.png`` in ``folder`` (created if needed);
     <stage> is e.g. ``scale1``, ``scale0_pass2``, ``detail``."""
-    from .image_io import write_image
+    from ..image.io import write_image
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -138,7 +138,7 @@ def contact_sheet(model, seed: int = 0):
 
 def write_preview(model, path: str | Path, seed: int = 0) -> None:
     """Write the contact sheet to ``path`` (.png), atomically."""
-    from .image_io import atomic_output
+    from ..image.io import atomic_output
 
     sheet = contact_sheet(model, seed)
     with atomic_output(path) as tmp:

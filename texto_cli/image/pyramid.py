@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import kernels
+from . import filters
 
 __all__ = ["downsample", "upsample", "lowpass", "subtract_lowpass", "octave_bands", "band_std",
-           "scale_bands", "build_pyramid", "min_size_for", "max_scales_for", "MIN_PATCHES_PER_SIDE"]
+           "scale_bands", "keep_coarse", "build_pyramid", "min_size_for", "max_scales_for", "MIN_PATCHES_PER_SIDE"]
 
 #: The coarsest scale must be at least this many patch widths wide and high.
 MIN_PATCHES_PER_SIDE = 2
@@ -48,7 +48,7 @@ def downsample(image: np.ndarray, periodic: bool = False) -> np.ndarray:
         raise ValueError(f"cannot downsample an image of shape {x.shape}")
     x3 = _as_3d(x)
     out = np.empty((x3.shape[0] // 2, x3.shape[1] // 2, x3.shape[2]), np.float32)
-    kernels.halve(x3, x3, kernels.NOTHING, periodic, out)
+    filters.halve(x3, x3, filters.NOTHING, periodic, out)
     return out[:, :, 0] if x.ndim == 2 else out
 
 
@@ -61,7 +61,7 @@ def upsample(image: np.ndarray, periodic: bool = False) -> np.ndarray:
     """
     y = _as_3d(image)
     out = np.zeros((2 * y.shape[0], 2 * y.shape[1], y.shape[2]), np.float32)
-    kernels.add_doubled(y, periodic, np.float32(1.0), out)
+    filters.add_doubled(y, periodic, np.float32(1.0), out)
     return out
 
 
@@ -100,7 +100,7 @@ def lowpass(image: np.ndarray, octaves: int, periodic: bool = False) -> np.ndarr
     x = _as_3d(image)
     out = np.zeros_like(x)
     if octaves > 0:
-        kernels.add_doubled(_coarse_part(x, octaves, periodic), periodic, np.float32(1.0), out)
+        filters.add_doubled(_coarse_part(x, octaves, periodic), periodic, np.float32(1.0), out)
     return out
 
 
@@ -109,12 +109,36 @@ def subtract_lowpass(image: np.ndarray, residual: np.ndarray, octaves: int,
     """``image - lowpass(residual, octaves)`` computed in place in ``image`` (float32,
     C-contiguous, same shape as ``residual``): the same values, without a full-size
     low-pass image. ``halved``: ``residual`` is given downsampled once (see
-    ``kernels.halve``), and image's sides are multiples of 2^octaves.
+    ``filters.halve``), and image's sides are multiples of 2^octaves.
     Returns ``image``."""
     if octaves > 0:
-        kernels.add_doubled(_coarse_part(_as_3d(residual), octaves, periodic, halved), periodic,
+        filters.add_doubled(_coarse_part(_as_3d(residual), octaves, periodic, halved), periodic,
                             np.float32(-1.0), image)
     return image
+
+
+def keep_coarse(new: np.ndarray, reference: np.ndarray, octaves: int, periodic: bool,
+                reference_is_coarse: bool = False) -> np.ndarray:
+    """``new`` with its octaves from ``octaves`` levels down replaced by those of
+    ``reference``: new - lowpass(new - reference), computed in place in ``new``
+    (float32 (H, W, C)). ``reference_is_coarse``: ``reference`` is at half the
+    resolution and stands for ``upsample(reference)``. ``octaves`` = 0 returns ``new``."""
+    if octaves <= 0:
+        return new
+    reference = np.ascontiguousarray(reference)
+    H, W, C = new.shape
+    f = 2 ** octaves
+    if H % f == 0 and W % f == 0:  # the residual is halved as it is formed: no full-size copy
+        half = np.empty((H // 2, W // 2, C), np.float32)
+        mode = filters.DOUBLED if reference_is_coarse else filters.SAME_SIZE
+        filters.halve(new, reference, mode, periodic, half)
+        return subtract_lowpass(new, half, octaves, periodic, halved=True)
+    if reference_is_coarse:
+        residual = new.copy()
+        filters.add_doubled(reference, periodic, np.float32(-1.0), residual)
+    else:
+        residual = new - reference
+    return subtract_lowpass(new, residual, octaves, periodic)
 
 
 def _laplacian_levels(x: np.ndarray, octaves: int, periodic: bool) -> list[np.ndarray]:
@@ -170,7 +194,7 @@ def scale_bands(image: np.ndarray, gains: np.ndarray, periodic: bool = False) ->
         c = upsample(c, periodic)
         c += g1 * d[lvl]
     image *= gains[0]
-    kernels.add_doubled(c, periodic, np.float32(1.0), image)
+    filters.add_doubled(c, periodic, np.float32(1.0), image)
     return image
 
 

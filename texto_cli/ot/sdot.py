@@ -39,7 +39,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import kernels
+from . import descent
 from .hierarchy import TargetTree, build_tree
 
 STEP_GAIN = 6.0
@@ -93,7 +93,7 @@ class SemiDiscreteOT:
         x = self._points(x)
         out = np.empty(x.shape[0], dtype=np.int64)
         t = self.tree
-        kernels.assign_leaves(x, t.padded_centers, t.sqnorm, t.first, t.count,
+        descent.assign_leaves(x, t.padded_centers, t.sqnorm, t.first, t.count,
                               self.weights.astype(np.float32), out)
         return out
 
@@ -117,7 +117,7 @@ class SemiDiscreteOT:
         nu = t.mass[t.leaves]
         mins = np.empty(len(x))
         leaf = np.empty(len(x), dtype=np.int64)
-        kernels.group_dual_terms(x, t.centers, t.sqnorm, t.first, t.count,
+        descent.group_dual_terms(x, t.centers, t.sqnorm, t.first, t.count,
                                  self.weights.astype(np.float32), mins, leaf)
         m = np.bincount(t.target[leaf], minlength=self.n_targets) / len(x)
         # sum_g P(visit g) * sum_{c in g} rel_mass_c v_c, P(visit g) estimated on x
@@ -237,7 +237,7 @@ def fit(sample: Sampler, targets: np.ndarray, masses: np.ndarray | None = None, 
             n = min(batch, target_count - done)
             x = np.ascontiguousarray(sample(n, rng), dtype=np.float32)
             t0 = time.perf_counter()
-            kernels.asgd_train(x, tree.centers, tree.sqnorm, tree.first, tree.count, rel_mass,
+            descent.asgd_train(x, tree.centers, tree.sqnorm, tree.first, tree.count, rel_mass,
                                steps, float(average_eta), v_iter, ot.weights, visits)
             elapsed += time.perf_counter() - t0
             done += n

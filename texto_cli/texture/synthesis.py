@@ -33,11 +33,10 @@ from typing import Callable
 
 import numpy as np
 
-from . import kernels
-from .adsn import adsn_field
-from .errors import UsageError
-from .patches import aggregate, transport
-from .pyramid import scale_bands, subtract_lowpass
+from ..errors import UsageError
+from ..image.adsn import adsn_field
+from ..image.patches import aggregate, centre_pixels, transport
+from ..image.pyramid import keep_coarse, scale_bands
 
 
 @dataclass
@@ -56,46 +55,6 @@ def grid_size(model, size: tuple[int, int]) -> tuple[int, int]:
     f = 2 ** (model.config.scales - 1)
     width, height = size
     return -(-height // f), -(-width // f)
-
-
-def centre_pixels(source: np.ndarray, positions: np.ndarray, index: np.ndarray, w: int,
-                  periodic: bool, borders: np.ndarray) -> np.ndarray:
-    """Each pixel takes the centre pixel of the transported patch centred on it.
-
-    source: (h, w', C) exemplar level; positions: (J, 2); index: (Hp, Wp) from
-    ``transport``. Pixels no patch is centred on (the w // 2 wide border of a
-    non-periodic image) keep their value in ``borders`` (the stage's input image),
-    which also gives the output shape. Returns a new float32 array.
-    """
-    out = np.array(borders, dtype=np.float32, order="C")
-    kernels.write_centres(np.ascontiguousarray(source, dtype=np.float32),
-                          np.ascontiguousarray(positions, dtype=np.int32),
-                          np.ascontiguousarray(index, dtype=np.int32), w // 2, periodic, out)
-    return out
-
-
-def keep_coarse(new: np.ndarray, reference: np.ndarray, octaves: int, periodic: bool,
-                reference_is_coarse: bool = False) -> np.ndarray:
-    """``new`` with its octaves from ``octaves`` levels down replaced by those of
-    ``reference``: new - lowpass(new - reference), computed in place in ``new``
-    (float32 (H, W, C)). ``reference_is_coarse``: ``reference`` is at half the
-    resolution and stands for ``upsample(reference)``. ``octaves`` = 0 returns ``new``."""
-    if octaves <= 0:
-        return new
-    reference = np.ascontiguousarray(reference)
-    H, W, C = new.shape
-    f = 2 ** octaves
-    if H % f == 0 and W % f == 0:  # the residual is halved as it is formed: no full-size copy
-        half = np.empty((H // 2, W // 2, C), np.float32)
-        mode = kernels.DOUBLED if reference_is_coarse else kernels.SAME_SIZE
-        kernels.halve(new, reference, mode, periodic, half)
-        return subtract_lowpass(new, half, octaves, periodic, halved=True)
-    if reference_is_coarse:
-        residual = new.copy()
-        kernels.add_doubled(reference, periodic, np.float32(-1.0), residual)
-    else:
-        residual = new - reference
-    return subtract_lowpass(new, residual, octaves, periodic)
 
 
 def kept_octaves(model, k: int) -> int:

@@ -26,9 +26,9 @@ import math
 
 import numpy as np
 
-from .metrics import patch_sliced_wasserstein_levels
+from ..metrics import patch_sliced_wasserstein_levels
 from .model import GAIN_RANGE
-from .pyramid import band_std, octave_bands, scale_bands
+from ..image.pyramid import band_std, octave_bands, scale_bands
 from .synthesis import run
 
 #: weight of the penalty on the squared log gains, against squared log-energy errors

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import kernels
-from .sdot import SemiDiscreteOT
+from . import patch_kernels
+from ..ot.sdot import SemiDiscreteOT
 
 
 def _image(image: np.ndarray) -> np.ndarray:
@@ -34,7 +34,7 @@ def extract(image: np.ndarray, rows: np.ndarray, cols: np.ndarray, w: int,
     rows = np.ascontiguousarray(rows, dtype=np.int64)
     cols = np.ascontiguousarray(cols, dtype=np.int64)
     out = np.empty((len(rows), w * w * image.shape[2]), dtype=np.float32)
-    kernels.gather_patches(image, rows, cols, w, periodic, out)
+    patch_kernels.gather_patches(image, rows, cols, w, periodic, out)
     return out
 
 
@@ -45,7 +45,7 @@ def transport(image: np.ndarray, w: int, ot: SemiDiscreteOT, periodic: bool = Fa
     image = _image(image)
     t = ot.tree
     out = np.empty(grid_shape(image.shape[:2], w, periodic, stride), dtype=np.int32)
-    kernels.assign_image_patches(image, w, stride, periodic, t.padded_centers, t.sqnorm, t.first,
+    patch_kernels.assign_image_patches(image, w, stride, periodic, t.padded_centers, t.sqnorm, t.first,
                                  t.count, ot.weights.astype(np.float32),
                                  t.target.astype(np.int32), out)
     return out
@@ -64,7 +64,7 @@ def block_window(side: int, sigma: float) -> np.ndarray:
 def aggregate(source: np.ndarray, positions: np.ndarray, index: np.ndarray, w: int,
               factor: int = 1, periodic: bool = False, window: float = 0.0,
               stride: int = 1, fill: np.ndarray | None = None) -> np.ndarray:
-    """Average the source patches chosen by ``index`` into an image (see kernels.aggregate_patches).
+    """Average the source patches chosen by ``index`` into an image (see patch_kernels.aggregate_patches).
 
     source: (h, w', C) float32 exemplar at the output's scale (factor 1) or at
     the next finer scale (factor 2); positions: (J, 2) int top-left corners of
@@ -86,7 +86,23 @@ def aggregate(source: np.ndarray, positions: np.ndarray, index: np.ndarray, w: i
         extra = 0 if periodic else w - 1
         out = np.empty((factor * (Hp + extra), factor * (Wp + extra), source.shape[2]),
                        dtype=np.float32)
-    kernels.aggregate_patches(_image(source), np.ascontiguousarray(positions, dtype=np.int32),
+    patch_kernels.aggregate_patches(_image(source), np.ascontiguousarray(positions, dtype=np.int32),
                               np.ascontiguousarray(index, dtype=np.int32), w, factor,
                               factor * stride, periodic, block_window(factor * w, window), out)
+    return out
+
+
+def centre_pixels(source: np.ndarray, positions: np.ndarray, index: np.ndarray, w: int,
+                  periodic: bool, borders: np.ndarray) -> np.ndarray:
+    """Each pixel takes the centre pixel of the transported patch centred on it.
+
+    source: (h, w', C) exemplar level; positions: (J, 2); index: (Hp, Wp) from
+    ``transport``. Pixels no patch is centred on (the w // 2 wide border of a
+    non-periodic image) keep their value in ``borders`` (the stage's input image),
+    which also gives the output shape. Returns a new float32 array.
+    """
+    out = np.array(borders, dtype=np.float32, order="C")
+    patch_kernels.write_centres(np.ascontiguousarray(source, dtype=np.float32),
+                          np.ascontiguousarray(positions, dtype=np.int32),
+                          np.ascontiguousarray(index, dtype=np.int32), w // 2, periodic, out)
     return out

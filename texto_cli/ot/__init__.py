@@ -1,0 +1,1 @@
+"""Semi-discrete optimal transport: the multi-layer solver, its target tree and kernels."""
