@@ -75,7 +75,7 @@ def size_label(size: tuple[int, int]) -> str:
 
 def in_process(model_path: Path, sizes: list[tuple[int, int]], runs: int) -> dict:
     """Median in-process seconds of ``Model.synthesize`` per size (after a warm-up)."""
-    from texto_cli.texture.model import load
+    from texto_cli import load
 
     model = load(model_path)
     model.synthesize((256, 256), seed=0)  # warm-up: kernels loaded, indexes built
@@ -95,7 +95,7 @@ def linearity(model_path: Path, pairs: int = 3) -> list[float]:
     """4096² seconds / (16 x 1024² seconds) for ``pairs`` pairs measured back to back in
     one process (each 1024² time a median of 4): the shared machine's load drifts over a
     run, and a ratio of times taken minutes apart measures that drift too."""
-    from texto_cli.texture.model import load
+    from texto_cli import load
 
     model = load(model_path)
     model.synthesize((256, 256), seed=0)
@@ -127,7 +127,7 @@ def brute_force_ratio(model_path: Path, size: tuple[int, int], n_patches: int) -
     targets with their weights, on the same patches."""
     from texto_cli.image import patches
     from texto_cli.texture import synthesis
-    from texto_cli.texture.model import load
+    from texto_cli import load
 
     model = load(model_path)
     k = model.config.scales - 1  # the finest 7x7 stage

@@ -65,7 +65,7 @@ def current_format(model: Path) -> bool:
     """True if the model file ``model`` has this texto's format version (an older file
     still loads, but a new fit would differ: e.g. format 3 has no per-stage octave limit)."""
     import numpy as np
-    from texto_cli.texture.model import FORMAT_VERSION
+    from texto_cli.texture.modelfile import FORMAT_VERSION
 
     try:
         with np.load(model, allow_pickle=False) as z:
@@ -81,7 +81,7 @@ def loads(model: Path, preset: str | None = None, **options) -> bool:
     fitted again."""
     from texto_cli.config import make_config
     from texto_cli.errors import TextoError
-    from texto_cli.texture.model import load
+    from texto_cli import load
 
     try:
         config = load(model).config

@@ -16,7 +16,7 @@ import numpy as np
 from skimage.transform import rescale
 
 from texto_cli.image.io import read_image, write_image
-from texto_cli.texture.model import load
+from texto_cli import load
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent

@@ -10,13 +10,15 @@ from texto_cli import metrics
 from texto_cli.image.adsn import adsn_field
 from texto_cli.errors import ModelError, UsageError
 from texto_cli.texture.fitting import fit
-from texto_cli.texture.model import Model, load, to_arrays
+from texto_cli.texture.model import Model
+from texto_cli.texture.modelfile import load, to_arrays
 
 
 def test_model_has_every_stage_with_small_mass_error(small_model):
     cfg = small_model.config
-    assert [st.scale for st in small_model.stages] == [1, 0, 0, 0]
-    assert [st.config.patch for st in small_model.stages] == [cfg.patch] * 3 + [cfg.detail_patch]
+    assert [st.spec.scale for st in small_model.stages] == [1, 0, 0, 0]
+    assert [st.spec.kind for st in small_model.stages] == ["upsample", "finest", "finest", "detail"]
+    assert [st.spec.patch for st in small_model.stages] == [cfg.patch] * 3 + [cfg.detail_patch]
     for st in small_model.stages:
         d = st.diagnostics
         # well below the error of an untrained map, within a few sampling floors
@@ -29,11 +31,12 @@ def test_model_has_every_stage_with_small_mass_error(small_model):
 def test_stages_are_named_by_position(small_model):
     # the detail stage has the other stages' patch size here (5x5): named by its position
     assert small_model.config.detail_patch == small_model.config.patch
-    assert [small_model.stage_name(k) for k in range(4)] == ["scale 1", "scale 0", "scale 0 (2)",
-                                                             "detail"]
-    from texto_cli.cli import _summary_lines
+    assert [st.spec.name for st in small_model.stages] == ["scale 1", "scale 0", "scale 0 (2)",
+                                                           "detail"]
+    from texto_cli.api import describe
+    from texto_cli.console import summary_lines
 
-    lines = _summary_lines(small_model)
+    lines = summary_lines(describe(small_model))
     assert [line.split()[0] for line in lines] == ["scale", "scale", "scale", "detail", "band"]
 
 
@@ -50,7 +53,7 @@ def test_synthesis_is_made_of_exemplar_patches_not_copies(small_model, exemplar)
 
     # before the detail stage: averaged exemplar patches, far sharper than the Gaussian field
     before = run(small_model, grid_size(small_model, (128, 128)), np.random.default_rng(1),
-                 stop=len(small_model.stages) - 1) + small_model.offset
+                 stages=small_model.stages[:-1], gains=False) + small_model.offset
     field = np.clip(adsn_field(exemplar, (128, 128), np.random.default_rng(1)), 0, 1)
     d_before = metrics.nearest_patch_distance(exemplar, np.clip(before, 0, 1), n_samples=1500)
     d_adsn = metrics.nearest_patch_distance(exemplar, field, n_samples=1500)
@@ -61,12 +64,12 @@ def test_synthesis_is_made_of_exemplar_patches_not_copies(small_model, exemplar)
     from texto_cli.image.patches import centre_pixels
 
     x = run(small_model, grid_size(small_model, (128, 128)), np.random.default_rng(1),
-            stop=len(small_model.stages))
+            stages=small_model.stages[:-1], gains=False)
     st = small_model.stages[-1]
-    index = transport(x, st.config.patch, st.ot)
-    centres = centre_pixels(small_model.levels[0], st.positions, index, st.config.patch, False, x)
+    index = transport(x, st.spec.patch, st.ot)
+    centres = centre_pixels(small_model.levels[0], st.positions, index, st.spec.patch, False, x)
     colours = small_model.levels[0].reshape(-1, 3)
-    h = st.config.patch // 2  # pixels nearer the border than that keep their input value
+    h = st.spec.patch // 2  # pixels nearer the border than that keep their input value
     inner = centres[h:-h, h:-h].reshape(-1, 3)[::7]
     gap = ((inner[:, None, :] - colours[None, ::1, :]) ** 2).sum(-1).min(1)
     assert gap.max() < 1e-10
@@ -129,7 +132,8 @@ def _rewrite(path, tmp_path, **changes):
 
 @pytest.mark.parametrize("change,message", [
     (dict(version=np.array(99)), "newer texto"),
-    (dict(version=np.array(1)), "no longer supported"),
+    (dict(version=np.array(6)), "model format 6 was written by an older texto"),
+    (dict(version=np.array(2)), "model format 2 was written by an older texto"),
     (dict(format=np.array("something-else")), "foreign"),
     (dict(stage0_positions=None), "missing"),
     (dict(stage0_weights=np.full(3, np.nan, np.float32)), "weights"),
@@ -143,26 +147,13 @@ def test_bad_model_files_are_refused(small_model_file, tmp_path, change, message
         load(_rewrite(small_model_file, tmp_path, **change))
 
 
-def test_format_2_files_read_without_the_octave_limit(small_model_file, tmp_path):
+def test_stage_descriptions_are_checked(small_model_file, tmp_path):
     with np.load(small_model_file, allow_pickle=False) as z:
         header = json.loads(str(z["header"]))
-    del header["config"]["octaves"]
-    old = load(_rewrite(small_model_file, tmp_path, version=np.array(2),
-                        header=np.array(json.dumps(header))))
-    assert old.config.octaves == 0
-    new = load(small_model_file)
-    assert new.config.octaves == 3
-    assert not np.array_equal(old.synthesize((64, 48), seed=2), new.synthesize((64, 48), seed=2))
-
-
-def test_format_3_files_apply_the_configured_limit_to_every_stage(small_model_file, tmp_path):
-    with np.load(small_model_file, allow_pickle=False) as z:
-        header = json.loads(str(z["header"]))
-    for d in header["stages"]:
-        del d["octaves"]
-    old = load(_rewrite(small_model_file, tmp_path, version=np.array(3),
-                        header=np.array(json.dumps(header))))
-    assert [st.octaves for st in old.stages] == [old.config.octaves] * len(old.stages)
+    header["stages"][1]["patch"] = 3
+    with pytest.raises(ModelError, match="stage 1 does not match"):
+        load(_rewrite(small_model_file, tmp_path, header=np.array(json.dumps(header))))
+    header["stages"][1]["patch"] = 5
     header["stages"][0]["octaves"] = 9
     with pytest.raises(ModelError, match="octave limit"):
         load(_rewrite(small_model_file, tmp_path, header=np.array(json.dumps(header))))
@@ -178,7 +169,7 @@ def test_finest_stages_take_the_limit_their_trial_outputs_measure_best(small_mod
     for k, st in enumerate(small_model.stages):
         scores = {int(key.split("_")[1]): v for key, v in st.diagnostics.items()
                   if key.startswith("limit_")}
-        if st.scale > 0:
+        if st.spec.kind == "upsample":
             assert st.octaves == o and not scores
             continue
         last = k == len(small_model.stages) - 1
@@ -201,20 +192,13 @@ def test_an_exemplar_too_small_to_measure_keeps_the_configured_limit(exemplar, m
 def test_a_stage_without_the_limit_changes_the_coarse_octaves(small_model):
     from texto_cli.image.patches import transport
     from texto_cli.image.pyramid import lowpass
-    from texto_cli.texture.synthesis import grid_size, run, stage_output
+    from texto_cli.texture.synthesis import grid_size, run
 
-    k = len(small_model.stages) - 1
-    st = small_model.stages[k]
-    x = run(small_model, grid_size(small_model, (96, 96)), np.random.default_rng(3), stop=k)
-    index = transport(x, st.config.patch, st.ot)
-    saved = st.octaves
-    try:
-        outs = {}
-        for limit in (3, 0):
-            st.octaves = limit
-            outs[limit] = stage_output(small_model, k, x, index, False)
-    finally:
-        st.octaves = saved
+    st = small_model.stages[-1]
+    x = run(small_model, grid_size(small_model, (96, 96)), np.random.default_rng(3),
+            stages=small_model.stages[:-1], gains=False)
+    index = transport(x, st.spec.patch, st.ot)
+    outs = {limit: st.output(x, index, octaves=limit) for limit in (3, 0)}
     coarse = {limit: np.abs(lowpass(out - x, 3)).mean() for limit, out in outs.items()}
     assert coarse[3] < 0.5 * coarse[0], coarse
 
@@ -274,31 +258,6 @@ def test_bad_band_gains_are_refused(small_model_file, tmp_path, gains, message):
         load(_rewrite(small_model_file, tmp_path, band_gains=gains))
 
 
-def test_format_4_files_read_without_band_gains(small_model_file, tmp_path):
-    with np.load(small_model_file, allow_pickle=False) as z:
-        header = json.loads(str(z["header"]))
-    del header["config"]["gain_octaves"]
-    old = load(_rewrite(small_model_file, tmp_path, version=np.array(4), band_gains=None,
-                        header=np.array(json.dumps(header))))
-    assert old.config.gain_octaves == 0 and old.band_gains is None
-    gains = np.full_like(load(small_model_file).band_gains, 1.5)  # gains that change the output
-    new = load(_rewrite(small_model_file, tmp_path, band_gains=gains))
-    assert new.active_gains is not None
-    assert not np.array_equal(old.synthesize((64, 48), seed=2), new.synthesize((64, 48), seed=2))
-
-
-def test_format_5_files_read_with_the_plain_mean(small_model_file, tmp_path):
-    with np.load(small_model_file, allow_pickle=False) as z:
-        header = json.loads(str(z["header"]))
-    assert header["config"]["window"] > 0
-    del header["config"]["window"]
-    old = load(_rewrite(small_model_file, tmp_path, version=np.array(5),
-                        header=np.array(json.dumps(header))))
-    assert old.config.window == 0.0
-    new = load(small_model_file)
-    assert not np.array_equal(old.synthesize((64, 48), seed=2), new.synthesize((64, 48), seed=2))
-
-
 @pytest.fixture(scope="module")
 def one_pass_model(exemplar, make_small_config):
     """The seed's finest scale: one transport of all its patches."""
@@ -308,11 +267,12 @@ def one_pass_model(exemplar, make_small_config):
 def test_the_second_pass_transports_the_first_ones_output(small_model, one_pass_model):
     first, extra = small_model.stages[1], small_model.stages[2]
     assert small_model.config.passes == 2 and small_model.config.stride == 2
-    assert extra.scale == 0 and extra.config == first.config
+    assert extra.spec.scale == 0 and extra.spec.pass_number == 2
+    assert extra.spec.header() == first.spec.header()
     assert extra.diagnostics["mass_l1"] < 3 * extra.diagnostics["noise_floor"] + 0.15
     # fitted on the first pass's output: a map of its own
     assert not np.array_equal(first.ot.weights, extra.ot.weights)
-    assert [st.scale for st in one_pass_model.stages] == [1, 0, 0]
+    assert [st.spec.kind for st in one_pass_model.stages] == ["upsample", "finest", "detail"]
     assert not np.array_equal(small_model.synthesize((64, 48), seed=2),
                               one_pass_model.synthesize((64, 48), seed=2))
 
@@ -320,30 +280,21 @@ def test_the_second_pass_transports_the_first_ones_output(small_model, one_pass_
 def test_strided_stages_transport_and_sample_their_grid_only(small_model):
     from texto_cli.texture.fitting import PatchSampler
     from texto_cli.image.patches import transport
-    from texto_cli.texture.synthesis import run, stage_stride, stage_transport
+    from texto_cli.texture.synthesis import run
 
     rng = np.random.default_rng(0)
-    x = run(small_model, (12, 10), rng, stop=1)  # 24 x 20, input of the first finest pass
-    assert [stage_stride(small_model, k, x.shape, False) for k in range(4)] == [1, 2, 2, 1]
-    assert stage_stride(small_model, 1, (25, 20), True) == 1  # odd periodic sides: all patches
-    st, w = small_model.stages[1], small_model.stages[1].config.patch
+    stages = small_model.stages
+    x = run(small_model, (12, 10), rng, stages=stages[:1], gains=False)  # 24 x 20, first pass's input
+    assert [st.spec.grid_stride(x.shape, False) for st in stages] == [1, 2, 2, 1]
+    assert stages[1].spec.grid_stride((25, 20), True) == 1  # odd periodic sides: all patches
+    st, w = stages[1], stages[1].spec.patch
     full = transport(x, w, st.ot)
-    np.testing.assert_array_equal(stage_transport(small_model, 1, x, False), full[::2, ::2])
-    sampler = PatchSampler(small_model, 1, (12, 10), w)
+    np.testing.assert_array_equal(st.transport(x), full[::2, ::2])
+    partial = copy.copy(small_model)
+    partial.stages = stages[:1]
+    sampler = PatchSampler(partial, st.spec, (12, 10))
     sampler._refill(rng)
     assert len(sampler.pool) == 12 * 10  # the (24 / 2) x (20 / 2) grid of a periodic synthesis
-
-
-def test_format_6_files_read_with_one_pass(one_pass_model, tmp_path):
-    path = tmp_path / "one.npz"
-    one_pass_model.save(path)
-    with np.load(path, allow_pickle=False) as z:
-        header = json.loads(str(z["header"]))
-    del header["config"]["passes"], header["config"]["stride"]
-    old = load(_rewrite(path, tmp_path, version=np.array(6), header=np.array(json.dumps(header))))
-    assert old.config.passes == 1 and old.config.stride == 1 and len(old.stages) == 3
-    np.testing.assert_array_equal(old.synthesize((64, 48), seed=2),
-                                  one_pass_model.synthesize((64, 48), seed=2))
 
 
 def test_passes_and_stride_out_of_range_are_refused(make_small_config):

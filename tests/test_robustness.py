@@ -21,7 +21,7 @@ from texto_cli.errors import ModelError, TextoError
 from texto_cli.texture.fitting import DegenerateExemplarWarning, fit
 from texto_cli.image.io import write_image
 from texto_cli.api import describe
-from texto_cli.texture.model import load
+from texto_cli import load
 
 # The suite replays a fixed set of examples (derandomized: CI must not turn red on a
 # lucky draw); `make fuzz` sets TEXTO_FUZZ_EXAMPLES and explores fresh random ones.

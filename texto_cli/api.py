@@ -1,63 +1,176 @@
-"""The Python API, mirroring the command line.
+"""The Python API: what the command line does, validated in full before any work starts.
 
     import texto_cli
-    model = texto_cli.fit("wall.png")              # or an (H, W, C) array in [0, 1]
+    model = texto_cli.fit("wall.png")                     # or an (H, W[, C]) array
     model.save("wall.npz")
-    model = texto_cli.Model.load("wall.npz")
-    image = model.synthesize((1280, 768), seed=3)  # (768, 1280, C) float32 in [0, 1]
+    image = texto_cli.load("wall.npz").synthesize((1280, 768), seed=3)
+    texto_cli.synthesize_to_file(model, "huge.png", (16384, 16384), seed=1)
+
+``plan_fit`` and ``plan_synthesis`` are what ``texto fit`` and ``texto synthesize`` run:
+they check every argument, path and limit first (raising UsageError, ImageError or
+ModelError with a one-line message), and return a plan whose methods do the work.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .config import make_config
+from .config import FitConfig, make_config
 from .errors import ImageError, UsageError
-from .texture.model import FORMAT_VERSION, Model
+from .image.io import (atomic_output, check_output_path, check_writable_target, format_for_path,
+                       read_image, write_bands, write_image)
+from .texture.fitting import DegenerateExemplarWarning, check_exemplar
+from .texture.model import Model
+from .texture.modelfile import FORMAT_VERSION, load
+
+#: outputs above this many pixels are synthesised by tiles unless a tile size is given
+AUTO_TILE_PIXELS = 4096 * 4096
+AUTO_TILE = 1024
+
+Progress = Callable[[int, int], None]
 
 
-def fit(image: np.ndarray | str | os.PathLike, preset: str = "default", progress=None,
-        **options: Any) -> Model:
-    """Fit a texture model to ``image``: a path, or an (H, W[, C]) array (float in [0, 1],
-    or uint8 / uint16). ``options`` are those of ``texto fit`` (scales, patch, targets,
-    layers, clusters, iters, step, detail, octaves, gain_octaves, window, passes, stride,
-    seed);
-    progress(stage, n_stages, done, total)."""
-    from .texture.fitting import fit as fit_model
-    from .image.io import read_image
+# ----------------------------------------------------------------------------- fitting
 
-    info: dict[str, Any] = {}
-    if isinstance(image, (str, os.PathLike)):
-        source = Path(image).name
-        image, facts = read_image(image)
-        info = {"bit_depth": facts.bit_depth, "mode": facts.mode, "had_alpha": facts.had_alpha,
-                "source": source}
+
+@dataclass
+class Exemplar:
+    """An exemplar ready to fit: float32 (H, W, C) ``image`` in [0, 1], the ``name`` used in
+    messages, and the facts a model stores about it (bit_depth, mode, had_alpha, source)."""
+
+    image: np.ndarray
+    name: str
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def description(self) -> str:
+        h, w, c = self.image.shape
+        return f"{w}x{h}, {c} channel(s), {self.facts.get('bit_depth', 8)}-bit"
+
+
+def read_exemplar(source: Any, name: str | None = None) -> Exemplar:
+    """An Exemplar from a path, ``"-"`` (stdin), image bytes, or an array: (H, W[, C]) of
+    uint8, uint16 or floats in [0, 1]."""
+    stdin = isinstance(source, str) and source == "-"
+    if stdin or isinstance(source, (bytes, bytearray, memoryview)):
+        image, info = read_image(sys.stdin.buffer.read() if stdin else source, label="<stdin>")
+        name = name or "stdin"
+    elif isinstance(source, (str, os.PathLike)):
+        image, info = read_image(source)
+        name = name or Path(source).name
     else:
-        arr = np.asarray(image)
-        if arr.dtype == np.uint8:
-            info["bit_depth"], arr = 8, arr / 255.0
-        elif arr.dtype == np.uint16:
-            info["bit_depth"], arr = 16, arr / 65535.0
-        image = arr
+        image, facts = _array_exemplar(source)
+        return Exemplar(image, name or "array", facts)
+    facts = {"bit_depth": info.bit_depth, "mode": info.mode, "had_alpha": info.had_alpha,
+             "source": name}
+    return Exemplar(image, name, facts)
+
+
+def _array_exemplar(array: Any) -> tuple[np.ndarray, dict[str, Any]]:
+    a = np.asarray(array)
+    if a.ndim == 2:
+        a = a[:, :, None]
+    if a.ndim != 3 or a.shape[2] not in (1, 2, 3, 4) or 0 in a.shape:
+        raise UsageError(f"an exemplar array must be (H, W) or (H, W, C) with C in 1..4, "
+                         f"not {np.shape(array)}")
+    bit_depth = {np.dtype(np.uint8): 8, np.dtype(np.uint16): 16}.get(a.dtype)
+    if bit_depth is not None:
+        image = a / float(2 ** bit_depth - 1)
+    else:
+        image = np.asarray(a, dtype=np.float32)
+    return np.ascontiguousarray(image), {"bit_depth": bit_depth or 8, "mode": "array"}
+
+
+@dataclass
+class FitPlan:
+    """A validated ``texto fit``: its ``config``, and (exemplar source, model path) ``jobs``."""
+
+    config: FitConfig
+    jobs: list[tuple[Any, Path | None]]
+
+    @property
+    def samples(self) -> int:
+        """Stochastic-gradient samples of one fit, over all stages (the unit of progress)."""
+        return sum(spec.iters for spec in self.config.stages)
+
+    def read(self, source: Any) -> Exemplar:
+        """Read one exemplar and check it is large enough for the configuration."""
+        exemplar = read_exemplar(source)
+        check_exemplar(exemplar.image.shape, self.config)
+        return exemplar
+
+    def fit(self, exemplar: Exemplar, progress: Progress | None = None) -> Model:
+        """Fit a model to ``exemplar``. progress(samples done, samples in all) as it goes."""
+        from .texture.fitting import fit as fit_model
+
+        def report(k: int, n: int, stage_done: int, stage_total: int) -> None:
+            if progress is not None:
+                progress(sum(s.iters for s in self.config.stages[:k]) + stage_done, self.samples)
+
+        return fit_model(exemplar.image, self.config, exemplar.facts, progress=report)
+
+
+def plan_fit(exemplars: Sequence[Any], output: str | os.PathLike | None = None,
+             output_dir: str | os.PathLike | None = None, preset: str = "default",
+             **options: Any) -> FitPlan:
+    """Validate a ``texto fit``: one exemplar to ``output``, or any number of them to
+    ``output_dir``/NAME.npz (created if needed); ``options`` as ``make_config``'s."""
+    if (output is None) == (output_dir is None):
+        raise UsageError("give either -o MODEL.npz (one exemplar) or -O FOLDER (any number)")
+    if output is not None and len(exemplars) != 1:
+        raise UsageError(f"-o takes one exemplar, got {len(exemplars)}; use -O FOLDER for several")
     config = make_config(preset, **options)
-    return fit_model(image, config, info, progress=progress)
+    if output is not None:
+        jobs = [(exemplars[0], Path(output))]
+    else:
+        jobs = [(ex, Path(output_dir) / f"{'stdin' if ex == '-' else Path(ex).stem}.npz")
+                for ex in exemplars]
+        Path(output_dir).mkdir(parents=True, exist_ok=True)
+    for _, dest in jobs:
+        check_model_path(dest)
+    return FitPlan(config, jobs)
+
+
+def fit(exemplar: Any, preset: str = "default", progress: Progress | None = None,
+        **options: Any) -> Model:
+    """Fit a texture model to ``exemplar`` (a path, image bytes, or an (H, W[, C]) array of
+    uint8, uint16 or floats in [0, 1]). ``options``: those of ``texto fit`` as keywords
+    (``FitConfig``'s fields: scales, patch, targets, ...). progress(done, total) in samples."""
+    plan = FitPlan(make_config(preset, **options), [])
+    return plan.fit(plan.read(exemplar), progress)
 
 
 def check_model_path(path: str | os.PathLike) -> None:
     """Refuse, before any work, a model path that cannot be written."""
-    p = Path(path)
-    if p.suffix.lower() != ".npz":
+    if Path(path).suffix.lower() != ".npz":
         raise UsageError(f"{path}: model files end in .npz")
-    from .image.io import _check_writable_target
-
     try:
-        _check_writable_target(p)
+        check_writable_target(path)
     except ImageError as e:
         raise UsageError(str(e)) from None
+
+
+# --------------------------------------------------------------------------- synthesis
+
+
+def parse_size(value: str | Sequence[int]) -> tuple[int, int]:
+    """(width, height) from 'WIDTHxHEIGHT' or a pair; UsageError if malformed."""
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", value)
+        if not m:
+            raise UsageError(f"--size must be WIDTHxHEIGHT in pixels, e.g. 1280x768; got {value!r}")
+        value = (int(m.group(1)), int(m.group(2)))
+    width, height = (int(v) for v in value)
+    if width < 1 or height < 1:
+        raise UsageError(f"--size must be at least 1x1, got {width}x{height}")
+    return width, height
 
 
 def _available_memory() -> int | None:
@@ -77,8 +190,7 @@ def memory_estimate(model: Model, size: tuple[int, int], tile: int | None = None
     from .texture.synthesis import grid_size
 
     rows, cols = grid_size(model, size)
-    f = 2 ** (model.config.scales - 1)
-    channels = model.pyramid[0].shape[2]
+    f, channels = model.config.zoom, model.channels
     field = rows * cols * channels * 4 * 8  # the coarsest field and its FFT
     if tile is None:
         pixels = rows * f * cols * f
@@ -97,18 +209,130 @@ def check_memory(model: Model, size: tuple[int, int], tile: int | None = None) -
                          f"only {have / 2 ** 30:.1f} GiB is available; choose a smaller size")
 
 
+def _numbered(path: Path, i: int, count: int) -> Path:
+    return path.with_name(f"{path.stem}_{i:0{len(str(count))}d}{path.suffix}")
+
+
+@dataclass
+class SynthesisPlan:
+    """A validated ``texto synthesize``: ``outputs`` are (path or "-" for stdout, seed)."""
+
+    model: Model
+    size: tuple[int, int]
+    outputs: list[tuple[Path | str, int]]
+    tileable: bool = False
+    bit_depth: int = 8
+    tile: int | None = None
+    jobs: int = 1
+    save_scales: Path | None = None
+
+    @property
+    def bands(self) -> int:
+        """Bands of ``tile`` rows per output (1 if not tiled): the unit of progress."""
+        return -(-self.size[1] // self.tile) if self.tile else 1
+
+    def write(self, i: int, progress: Progress | None = None) -> int:
+        """Synthesise and write output ``i``; progress(bands done, bands) when tiled. Returns
+        how many stage images it wrote to ``save_scales`` (those of the first output)."""
+        from .texture.preview import save_stage_images
+        from .texture.synthesis import ScaleImages, synthesize
+        from .texture.tiling import synthesize_bands
+
+        dest, seed = self.outputs[i]
+        if self.tile is not None:
+            bands = synthesize_bands(self.model, self.size, seed=seed, tile=self.tile,
+                                     jobs=self.jobs, progress=progress)
+            write_bands(dest, bands, *self.size, self.model.channels, self.bit_depth, self.tile)
+            return 0
+        record = ScaleImages() if self.save_scales is not None and i == 0 else None
+        image = synthesize(self.model, self.size, seed=seed, tileable=self.tileable, record=record)
+        written = 0
+        if record is not None:
+            written = len(save_stage_images(self.model, record, self.save_scales, self.bit_depth))
+        write_image(sys.stdout.buffer if dest == "-" else dest, image, bit_depth=self.bit_depth)
+        return written
+
+    def run(self) -> None:
+        """Write every output."""
+        for i in range(len(self.outputs)):
+            self.write(i)
+
+
+def plan_synthesis(model: Model | str | os.PathLike, size: str | Sequence[int],
+                   output: str | os.PathLike | None = None, seed: int = 0, count: int = 1,
+                   tileable: bool = False, bit_depth: int | None = None, tile: int | None = None,
+                   jobs: int = 1, save_scales: str | os.PathLike | None = None) -> SynthesisPlan:
+    """Validate a ``texto synthesize`` and load its model (a Model or a .npz path).
+
+    output: .png, .tif/.tiff or .jpg path, "-" for PNG on stdout, or None for
+    MODEL_WxH_sSEED.png; ``count`` > 1 numbers the outputs NAME_1.png, ... with seeds
+    seed, seed + 1, .... ``tile``: synthesise by tiles of that side in bounded memory
+    (automatic above 4096x4096 for PNG and TIFF); ``jobs`` processes compute the tiles.
+    ``bit_depth``: 8 or 16, default the exemplar's.
+    """
+    from .texture.synthesis import check_size
+    from .texture.tiling import check_tile
+
+    width, height = parse_size(size)
+    if count < 1:
+        raise UsageError(f"--count must be at least 1, got {count}")
+    if seed < 0:
+        raise UsageError(f"--seed must be nonnegative, got {seed}")
+    if jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {jobs}")
+    if bit_depth not in (None, 8, 16):
+        raise UsageError(f"--bit-depth must be 8 or 16, not {bit_depth}")
+    if output is None:
+        stem = Path(model).stem if isinstance(model, (str, os.PathLike)) else "texto"
+        output = f"{stem}_{width}x{height}_s{seed}.png"
+    if output == "-" and count > 1:
+        raise UsageError("--count > 1 cannot write to stdout; give -o NAME.png")
+    outputs: list[tuple[Path | str, int]] = [("-", seed)] if output == "-" else [
+        (Path(output) if count == 1 else _numbered(Path(output), i + 1, count), seed + i)
+        for i in range(count)]
+    streamable = output != "-" and format_for_path(output) != "JPEG"
+    if output != "-":
+        for dest, _ in outputs:
+            check_output_path(dest)
+    if tile is None and width * height > AUTO_TILE_PIXELS and streamable and not tileable:
+        tile = AUTO_TILE
+    if tile is not None:
+        check_tile(tile)
+        if tileable or save_scales is not None or not streamable:
+            raise UsageError("--tile writes PNG or TIFF files; it does not combine with "
+                             "--tileable, --save-scales, JPEG or stdout")
+    if not isinstance(model, Model):
+        model = load(model)
+    check_size(model, (width, height), tileable)
+    check_memory(model, (width, height), tile)
+    return SynthesisPlan(model, (width, height), outputs, tileable,
+                         bit_depth or model.bit_depth, tile, jobs,
+                         None if save_scales is None else Path(save_scales))
+
+
+def synthesize_to_file(model: Model | str | os.PathLike, output: str | os.PathLike,
+                       size: str | Sequence[int], seed: int = 0, **options: Any) -> None:
+    """Synthesise ``size`` = (width, height) and write it to ``output``; ``options`` as
+    ``plan_synthesis``'s (tileable, bit_depth, tile, jobs, count...). Outputs above
+    4096x4096 are made by tiles in bounded memory."""
+    plan_synthesis(model, size, output, seed=seed, **options).run()
+
+
+# ----------------------------------------------------------------------------- inspect
+
+
 def describe(model: Model) -> dict[str, Any]:
     """A JSON-ready summary of a model: what ``texto inspect`` shows."""
     from . import __version__
 
     stages = []
-    for k, st in enumerate(model.stages):
-        d = st.diagnostics
+    for st in model.stages:
+        d, spec = st.diagnostics, st.spec
         stages.append({
-            "name": model.stage_name(k),
-            "scale": st.scale, "patch": st.config.patch, "targets": int(len(st.positions)),
-            "layers": st.ot.layers, "clusters": st.config.clusters if st.ot.layers > 1 else 0,
-            "iters": st.config.iters, "octaves": st.octaves,
+            "name": spec.name, "kind": spec.kind, "scale": spec.scale, "patch": spec.patch,
+            "targets": int(len(st.positions)), "layers": st.ot.layers,
+            "clusters": spec.clusters if st.ot.layers > 1 else 0,
+            "iters": spec.iters, "stride": spec.stride, "octaves": st.octaves,
             **{key: float(d.get(key, float("nan"))) for key in
                ("mass_l1", "noise_floor", "empty_share", "max_ratio", "seconds")},
             "trace": [[p.samples, p.seconds, p.value] for p in st.ot.trace],
@@ -124,3 +348,20 @@ def describe(model: Model) -> dict[str, Any]:
         "gain_diagnostics": model.gain_diagnostics,
         "stages": stages,
     }
+
+
+def write_preview(model: Model, path: str | os.PathLike, seed: int = 0) -> None:
+    """Write the contact sheet of ``model`` (``texto inspect --preview``) to a .png path."""
+    from .texture.preview import contact_sheet
+
+    if Path(path).suffix.lower() != ".png":
+        raise UsageError(f"--preview writes a PNG file; got {str(path)!r}")
+    check_output_path(path)
+    sheet = contact_sheet(model, seed)
+    with atomic_output(path) as tmp:
+        sheet.save(tmp, format="PNG")
+
+
+__all__ = ["DegenerateExemplarWarning", "Exemplar", "FitPlan", "SynthesisPlan", "check_model_path",
+           "describe", "fit", "parse_size", "plan_fit", "plan_synthesis", "read_exemplar",
+           "synthesize_to_file", "write_preview"]

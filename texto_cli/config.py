@@ -1,83 +1,114 @@
-"""Fit configuration: the model's hyper-parameters, presets, and their validation."""
+"""Fit configuration: every option of ``texto fit``, defined once.
+
+Each field of ``FitConfig`` carries its default, help text, valid range and its value in
+the ``fast`` preset (``Option``, in the field's metadata). From them come the presets,
+the validation of the Python API's keyword arguments (``make_config``), the click options
+of ``texto fit`` and the README's table of them (``options_markdown``). Why each default
+is what it is: ``docs/decisions.md``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+import numbers
+from dataclasses import asdict, dataclass, field, fields, replace
+from functools import cached_property
 from typing import Any, Sequence
 
 from .errors import UsageError
 
+_SAME = object()  # an Option's fast value when it is the default's
+
 
 @dataclass(frozen=True)
-class ScaleConfig:
-    """One transport stage: patch side (pixels), number of targets J, SDOT layers,
-    top-layer clusters and ASGD samples."""
+class Option:
+    """What a FitConfig field is to a user: help text, valid range (inclusive bounds,
+    None = unbounded), its value in the ``fast`` preset, whether it takes one value per
+    scale (coarse to fine, comma-separated on the command line), the metavar; and, as
+    ``options()`` gives it, the field's name and default."""
 
-    patch: int
-    targets: int
-    layers: int
-    clusters: int
-    iters: int
+    help: str
+    low: float | None = None
+    high: float | None = None
+    fast: Any = _SAME
+    per_scale: bool = False
+    metavar: str = "N"
+    name: str = ""
+    default: Any = None
+
+    @property
+    def flag(self) -> str:
+        """The command-line spelling: ``gain_octaves`` -> ``--gain-octaves``."""
+        return flag(self.name)
+
+    @property
+    def shown_default(self) -> str:
+        """The default as help texts show it, with the fast preset's if it differs:
+        '7 (fast: 3)'."""
+        fast = self.default if self.fast is _SAME else self.fast
+        return _shown(self.default) + (f" (fast: {_shown(fast)})" if fast != self.default else "")
+
+
+def _option(default: Any, help: str, **meta: Any) -> Any:
+    return field(default=default, metadata={"option": Option(help, **meta)})
 
 
 @dataclass(frozen=True)
 class FitConfig:
-    """Hyper-parameters of a texture model.
+    """Hyper-parameters of a texture model; see each field's ``Option`` (``options()``).
 
-    Per-scale tuples are ordered coarse to fine and have ``scales`` entries.
-    ``detail`` adds the seed's last transport of small patches at the finest
-    scale (``detail_patch`` x ``detail_patch`` patches, ``detail_targets`` targets).
-    ``step`` multiplies the SDOT default step rule (None = 1).
-    ``octaves``: how many octaves a stage may change, from its own pyramid level
-    down; the coarser ones are kept from its input (0 = no limit, as in the seed).
-    ``gain_octaves``: the band of each of this many finest octaves of the output is
-    scaled by a gain measured at fit time, which gives the syntheses the exemplar's
-    energy per octave and channel (0 = none, as in the seed; see ``bandgains``).
-    ``window``: the exemplar-based upsampling averages its 2w x 2w blocks with Gaussian
-    weights of this standard deviation, a fraction of the block side
-    (``patches.block_window``; 0 = the plain mean, as in the seed).
-    ``passes``: transports of ``patch`` x ``patch`` patches at the finest scale, each one
-    fitted to the output of the one before (1, as in the seed).
-    ``stride``: those transports take the patches at every ``stride``-th row and column
-    only (1 = all, as in the seed).
+    Per-scale tuples run coarse to fine and have ``scales`` entries.
     """
 
-    scales: int = 4
-    patch: int = 7
-    targets: tuple[int, ...] = (1000, 2000, 4000, 16000)
-    layers: int = 4
-    clusters: tuple[int, ...] = (10, 10, 20, 20)
-    iters: int = 1_000_000
-    step: float | None = 0.125
-    detail: bool = True
-    detail_patch: int = 5
-    detail_targets: int = 4000
-    detail_clusters: int = 20
-    octaves: int = 3
-    gain_octaves: int = 4
-    window: float = 0.15
-    passes: int = 2
-    stride: int = 2
-    seed: int = 0
+    scales: int = _option(4, "Scales, coarse to fine; the exemplar's smaller side must be "
+                             "at least 2 x patch x 2^(scales-1) pixels.", low=1, high=12)
+    patch: int = _option(7, "Patch side in pixels.", low=1, high=31, fast=3, metavar="W")
+    targets: tuple[int, ...] = _option(
+        (1000, 2000, 4000, 16000), "Exemplar patches J per scale, coarse to fine (one value: "
+        "all scales).", low=2, high=1_000_000, fast=(1000, 1000, 1000, 1000), per_scale=True,
+        metavar="J1,J2,..")
+    layers: int = _option(4, "Layers of the transport maps.", low=1, high=8, fast=1, metavar="L")
+    clusters: tuple[int, ...] = _option(
+        (10, 10, 20, 20), "Top-layer clusters per scale, coarse to fine.", low=1,
+        fast=(1, 1, 1, 1), per_scale=True, metavar="K1,K2,..")
+    iters: int = _option(1_000_000, "Stochastic-gradient samples per stage.", low=1,
+                         high=10 ** 10, fast=100_000)
+    step: float = _option(0.125, "Multiplier of the automatic step size.", low=1e-6, high=1e6,
+                          fast=1.0, metavar="C")
+    detail: bool = _option(True, "A last transport of small patches at the finest scale, "
+                                 "each pixel taking the centre of its chosen patch.", fast=False)
+    detail_patch: int = _option(5, "Patch side of the detail stage.", low=1, high=31,
+                                metavar="W")
+    detail_targets: int = _option(4000, "Exemplar patches of the detail stage.", low=2,
+                                  high=1_000_000, metavar="J")
+    detail_clusters: int = _option(20, "Top-layer clusters of the detail stage.", low=1,
+                                   metavar="K")
+    octaves: int = _option(3, "Octaves each stage may change, from its own scale down; "
+                              "coarser ones are kept (0: no limit). The stages at the finest "
+                              "scale measure whether a smaller limit or none does better.",
+                           low=0, high=8, fast=0)
+    gain_octaves: int = _option(4, "Finest octaves whose energy the fit calibrates to the "
+                                   "exemplar's, per channel (0: none).", low=0, high=8, fast=0)
+    window: float = _option(0.15, "The upsampling averages its blocks with Gaussian weights "
+                                  "of this standard deviation, a fraction of the block side "
+                                  "(0: plain mean).", low=0.0, high=1.0, fast=0.0, metavar="S")
+    passes: int = _option(2, "Transports at the finest scale, each fitted to the output of "
+                             "the one before.", low=1, high=4, fast=1)
+    stride: int = _option(2, "Those transports take the patches of every N-th row and column "
+                             "only (1: all; at most the patch side).", low=1, high=31, fast=1)
+    seed: int = _option(0, "Random seed: the same exemplar, options and seed give the same "
+                           "model.", low=0, high=2 ** 63 - 1)
 
-    def stages(self) -> list[ScaleConfig]:
-        """The transport stages: one per scale, coarse to fine, the finest repeated for its
-        extra passes, then the detail stage if enabled."""
-        out = [ScaleConfig(self.patch, self.targets[s], self.layers, self.clusters[s], self.iters)
-               for s in range(self.scales)]
-        out += [out[-1]] * (self.passes - 1)
-        if self.detail:
-            out.append(ScaleConfig(self.detail_patch, self.detail_targets, self.layers,
-                                   self.detail_clusters, self.iters))
-        return out
+    @property
+    def zoom(self) -> int:
+        """Output pixels per pixel of the coarsest grid along each side: 2^(scales - 1)."""
+        return 2 ** (self.scales - 1)
 
-    def stage_scale(self, k: int) -> int:
-        """Pyramid level stage k works at: scales - 1 down to 0, then 0 (0 = finest)."""
-        return max(self.scales - 1 - k, 0)
+    @cached_property
+    def stages(self):
+        """The stages, coarse to fine (``texture.stage.plan_stages``): tuple of StageSpec."""
+        from .texture.stage import plan_stages
 
-    def is_detail(self, k: int) -> bool:
-        """True for the detail stage (the last one, if enabled)."""
-        return self.detail and k == self.scales + self.passes - 1
+        return plan_stages(self)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -86,52 +117,40 @@ class FitConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "FitConfig":
+        """The config a model file's header describes; UsageError if invalid."""
         d = dict(d)
+        if d.get("step") is None:  # files of the fast preset store its step rule as null
+            d["step"] = 1.0
         d["targets"], d["clusters"] = tuple(d["targets"]), tuple(d["clusters"])
-        d.setdefault("octaves", 0)  # format 2 files predate the octave limit
-        d.setdefault("gain_octaves", 0)  # formats 2 to 4 predate the band gains
-        d.setdefault("window", 0.0)  # formats 2 to 5 average the upsampled blocks plainly
-        d.setdefault("passes", 1)  # formats 2 to 6 have one pass at the finest scale
-        d.setdefault("stride", 1)  # ... and transport all its patches
         return validated(cls(**d))
 
 
+def options() -> list[Option]:
+    """Every fit option, in FitConfig's order, with its name and default."""
+    return [replace(f.metadata["option"], name=f.name, default=f.default)
+            for f in fields(FitConfig)]
+
+
+def flag(name: str) -> str:
+    """The command-line spelling of an option: ``gain_octaves`` -> ``--gain-octaves``."""
+    return "--" + name.replace("_", "-")
+
+
 PRESETS: dict[str, FitConfig] = {
-    # The seed's best configuration (7x7 patches, a detail pass) with measured changes.
-    # A 5x5 detail pass rather than the seed's 3x3: over the 7 samples (2 fits x 3 seeds)
-    # it lowers SW by 7 to 26% (gravel 0.0084 -> 0.0066) and brings the finest octave's
-    # energy from 83-99% of the exemplar's to 96-105% (metrics.fine_detail_ratio); NN rises
-    # 4 to 14%, to what a genuine unseen sample scores (benchmarks/bench_heldout.py).
-    # A pixel chosen from a 3x3 neighbourhood agrees too well with its neighbours' choices,
-    # and the grain comes out smoother than the exemplar's.
-    # 4-layer maps: at J = 16000 a patch costs 58 distances against 95 with 3 layers and
-    # about 440 with the seed's 2 (cobbles), at the same quality (SW within 5%, NN within 1%
-    # over the 7 samples and 2 fits each). On patch data the step rule's best multiplier is 1/16
-    # to 1/4 (cobbles, J = 16000, 3 layers: mass error 0.35 at 1/8, 0.67 at 1), and 1e6
-    # samples then beat the 2-layer 5e5 on every scale.
-    # A stage changes only the 3 octaves its 7x7 patches span, so the coarse statistics
-    # set by coarser stages do not drift (grass: pyramid std of level 3 0.050 against
-    # the exemplar's 0.036 without the limit, 0.043 with it).
-    # The upsampling weighs each 14x14 block by a Gaussian of sd 0.15 x 14 px about its centre:
-    # mean SW over two fits x 3 seeds lower or level on all 7 samples (cobbles 0.0081 -> 0.0070,
-    # marble 0.0059 -> 0.0052, brick 0.0035 -> 0.0032), NN within 2%; sd 0.1 and 0.2 alike.
-    # Two 7x7 passes at the finest scale, each on the patches of every 2nd row and column: over
-    # all patches, a second pass lowered SW on 6 of the 7 samples over two fits (gravel 0.0038 ->
-    # 0.0034, cobbles 0.0070 -> 0.0062; fabric 0.0060 -> 0.0063) but synthesised 1.7 times
-    # slower; strided, both passes together cost half of one over all patches, and bench_quality
-    # measured SW lower on 6 samples and level on brick (gravel 0.0036 -> 0.0032).
     "default": FitConfig(),
-    # The reference code's configuration: 3x3 patches, J <= 1000, 1 layer, 1e5 steps.
-    "fast": FitConfig(patch=3, targets=(1000, 1000, 1000, 1000), layers=1, clusters=(1, 1, 1, 1),
-                      iters=100_000, step=None, detail=False, octaves=0, gain_octaves=0,
-                      window=0.0, passes=1, stride=1),
+    "fast": FitConfig(**{opt.name: opt.fast for opt in options() if opt.fast is not _SAME}),
+}
+PRESET_HELP = {
+    "default": "the best model: 7x7 patches, 4-layer maps, two finest passes, detail stage, "
+               "octave limits, band gains",
+    "fast": "the reference code's configuration: 3x3 patches, J = 1000, 1 layer, 1e5 samples",
 }
 
 
-def _per_scale(values: Sequence[int], scales: int, name: str) -> tuple[int, ...]:
+def _per_scale(values: Sequence[int], scales: int) -> tuple[int, ...]:
     """Fit a coarse-to-fine list to ``scales`` entries: one value is broadcast; a
     preset's list keeps its finest entries, repeating its coarsest if too short."""
-    values = tuple(int(v) for v in values)
+    values = tuple(values)
     if len(values) == 1:
         return values * scales
     if len(values) >= scales:
@@ -139,53 +158,91 @@ def _per_scale(values: Sequence[int], scales: int, name: str) -> tuple[int, ...]
     return (values[0],) * (scales - len(values)) + values
 
 
-def make_config(preset: str = "default", scales: int | None = None,
-                targets: Sequence[int] | None = None, clusters: Sequence[int] | None = None,
-                **overrides: Any) -> FitConfig:
-    """A validated FitConfig: the preset, with the given options overriding it.
+def _coerce(name: str, value: Any, default: Any) -> Any:
+    """``value`` as the type of ``default`` (bool, int, float, or a tuple of ints), or
+    UsageError naming the option."""
+    def bad(kind: str) -> UsageError:
+        return UsageError(f"{flag(name)} must be {kind}, not {value!r}")
 
-    ``targets``/``clusters`` given by the user must have one entry or one per scale.
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise bad("true or false")
+        return value
+    if isinstance(default, tuple):
+        items = [value] if not isinstance(value, (list, tuple)) else list(value)
+        if not items:
+            raise bad("one or more integers")
+        return tuple(_coerce(name, v, 0) for v in items)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
+        raise bad("a number")
+    if isinstance(default, int):
+        if int(value) != value:
+            raise bad("an integer")
+        return int(value)
+    return float(value)
+
+
+def make_config(preset: str = "default", **overrides: Any) -> FitConfig:
+    """A validated FitConfig: ``preset`` with ``overrides`` (option names as keywords).
+
+    Per-scale options take one value or one per scale; a preset's per-scale values follow
+    a change of ``scales`` (its finest entries are kept). Raises UsageError naming the
+    option for an unknown option or a value of the wrong type or out of range.
     """
     if preset not in PRESETS:
         raise UsageError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     base = PRESETS[preset]
-    S = base.scales if scales is None else int(scales)
-    if S < 1:
-        raise UsageError(f"--scales must be at least 1, not {S}")
-    for name, given in (("targets", targets), ("clusters", clusters)):
-        if given is not None and len(given) not in (1, S):
-            raise UsageError(f"--{name} needs 1 or {S} comma-separated values (one per scale, "
-                             f"coarse to fine), got {len(given)}")
-    cfg = replace(base, scales=S,
-                  targets=_per_scale(targets if targets is not None else base.targets, S, "targets"),
-                  clusters=_per_scale(clusters if clusters is not None else base.clusters, S,
-                                      "clusters"),
-                  **{k: v for k, v in overrides.items() if v is not None})
-    return validated(cfg)
+    known = {opt.name: opt.default for opt in options()}
+    unknown = sorted(set(overrides) - set(known))
+    if unknown:
+        raise UsageError(f"unknown fit option {unknown[0]!r}; the options are "
+                         f"{', '.join(known)}")
+    values = {name: _coerce(name, v, known[name]) for name, v in overrides.items()}
+    scales = values.get("scales", base.scales)
+    for opt in options():
+        if not opt.per_scale:
+            continue
+        name = opt.name
+        given = values.get(name)
+        if given is not None and len(given) not in (1, scales):
+            raise UsageError(f"{flag(name)} needs 1 or {scales} comma-separated values (one per "
+                             f"scale, coarse to fine), got {len(given)}")
+        values[name] = _per_scale(getattr(base, name) if given is None else given, scales)
+    return validated(replace(base, **values))
 
 
 def validated(cfg: FitConfig) -> FitConfig:
-    """Return ``cfg`` if every value is in range, else raise UsageError naming the option."""
-    def need(ok: bool, msg: str) -> None:
-        if not ok:
-            raise UsageError(msg)
-
-    need(1 <= cfg.scales <= 12, f"--scales must be between 1 and 12, not {cfg.scales}")
-    need(len(cfg.targets) == cfg.scales and len(cfg.clusters) == cfg.scales,
-         "targets and clusters need one value per scale")
-    need(1 <= cfg.patch <= 31, f"--patch must be between 1 and 31 pixels, not {cfg.patch}")
-    need(all(2 <= j <= 1_000_000 for j in cfg.targets), "--targets values must be between 2 and 1e6")
-    need(all(1 <= k for k in cfg.clusters), "--clusters values must be at least 1")
-    need(1 <= cfg.layers <= 8, f"--layers must be between 1 and 8, not {cfg.layers}")
-    need(1 <= cfg.iters <= 10 ** 10, f"--iters must be between 1 and 1e10, not {cfg.iters}")
-    need(cfg.step is None or cfg.step > 0, "--step must be positive")
-    need(1 <= cfg.detail_patch <= 31 and cfg.detail_targets >= 2 and cfg.detail_clusters >= 1,
-         "invalid detail pass settings")
-    need(0 <= cfg.octaves <= 8, f"--octaves must be between 0 and 8, not {cfg.octaves}")
-    need(0 <= cfg.gain_octaves <= 8, f"--gain-octaves must be between 0 and 8, not {cfg.gain_octaves}")
-    need(0 <= cfg.window <= 1, f"--window must be between 0 and 1, not {cfg.window}")
-    need(1 <= cfg.passes <= 4, f"--passes must be between 1 and 4, not {cfg.passes}")
-    need(1 <= cfg.stride <= cfg.patch, f"--stride must be between 1 and the patch side "
-         f"({cfg.patch}), not {cfg.stride}")
-    need(0 <= cfg.seed < 2 ** 63, "--seed must be a nonnegative integer")
+    """Return ``cfg`` if every value is in its option's range, else raise UsageError."""
+    for opt in options():
+        name, value = opt.name, getattr(cfg, opt.name)
+        for v in (value if isinstance(value, tuple) else (value,)):
+            if (opt.low is not None and v < opt.low) or (opt.high is not None and v > opt.high):
+                rng = (f"between {opt.low:g} and {opt.high:g}" if opt.high is not None
+                       else f"at least {opt.low:g}")
+                raise UsageError(f"{flag(name)} must be {rng}, not {v}")
+    if len(cfg.targets) != cfg.scales or len(cfg.clusters) != cfg.scales:
+        raise UsageError("--targets and --clusters need one value per scale")
+    if cfg.stride > cfg.patch:
+        raise UsageError(f"--stride must be between 1 and the patch side ({cfg.patch}), "
+                         f"not {cfg.stride}")
     return cfg
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def options_markdown() -> str:
+    """The README's table of ``texto fit``'s options, one row per FitConfig field."""
+    rows = ["| option | default | meaning |", "|---|---|---|",
+            "| `--preset default\\|fast` | default | "
+            + "; ".join(f"`{k}`: {v}" for k, v in PRESET_HELP.items()) + " |"]
+    for opt in options():
+        spelled = (f"{opt.flag}/--no-{opt.flag[2:]}" if isinstance(opt.default, bool)
+                   else f"{opt.flag} {opt.metavar}")
+        rows.append(f"| `{spelled}` | {opt.shown_default} | {opt.help} |")
+    return "\n".join(rows) + "\n"

@@ -71,3 +71,73 @@ class _Task:
             # plain mode: one line every 10 s at most
             self._last_line = time.perf_counter()
             print(f"{self.label}: {done}/{self.total}", file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------ model descriptions
+# These render ``texto_cli.describe(model)``: the fit's closing summary and ``inspect``.
+
+
+def gains_text(info: dict) -> str:
+    """'band gains, finest octave first: 0.99, 1.06/1.07/1.05, ... (trial SW ...)', channels
+    joined by /; or why none were kept."""
+    gains, diag = info["band_gains"], info["gain_diagnostics"]
+    sw = (diag.get("sw_without", float("nan")), diag.get("sw_with", float("nan")))
+    if all(g == 1 for octave in gains for g in octave):
+        return (f"band gains: none kept (trial SW {sw[0]:.4f} without, {sw[1]:.4f} with; "
+                f"{diag.get('seconds', 0):.1f} s)")
+    return "band gains, finest octave first: " + ", ".join(
+        "/".join(f"{g:.2f}" for g in octave) for octave in gains) + \
+        f" (trial SW {sw[0]:.4f} -> {sw[1]:.4f}; {diag.get('seconds', 0):.1f} s)"
+
+
+def summary_lines(info: dict) -> list[str]:
+    """The lines ``texto fit`` ends with: per stage, its mass error and time."""
+    lines = [f"  {st['name']:<15} {st['patch']}x{st['patch']} J={st['targets']:<6} "
+             f"mass error {st['mass_l1']:.3f} (sampling floor {st['noise_floor']:.3f})  "
+             f"{st['seconds']:.1f} s" for st in info["stages"]]
+    if info["band_gains"] is not None:
+        lines.append(f"  {gains_text(info)}")
+    return lines
+
+
+def _sparkline(values: list[float]) -> str:
+    if not values:
+        return ""
+    bars = "▁▂▃▄▅▆▇█"
+    lo, hi = min(values), max(values)
+    span = (hi - lo) or 1.0
+    return "".join(bars[min(7, int((v - lo) / span * 7.999))] for v in values)
+
+
+def print_description(name: str, info: dict) -> None:
+    """``texto inspect``'s report of a model on stdout: exemplar, configuration, a table of
+    the stages."""
+    from rich.console import Console
+    from rich.table import Table
+
+    ex, cfg = info["exemplar"], info["config"]
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+    passes = cfg["passes"]
+    console.print(f"[bold]{name}[/bold]: texto model format {info['format_version']}, "
+                  f"written by texto {info['texto_version']}")
+    console.print(f"exemplar {ex.get('source', '')} {ex['width']}x{ex['height']}, "
+                  f"{ex['channels']} channel(s), {ex['bit_depth']}-bit; "
+                  f"{info['scales']} scales, octave limit {cfg['octaves'] or 'none'}, "
+                  f"upsampling window {cfg['window'] or 'none'}, "
+                  f"{passes} pass{'es' if passes > 1 else ''} at the finest scale"
+                  + (f", stride {cfg['stride']}" if cfg["stride"] > 1 else "")
+                  + f"; fit in {info['fit_seconds']:.1f} s")
+    if info["band_gains"] is not None:
+        console.print(gains_text(info))
+    table = Table(show_edge=False)
+    for col in ("stage", "patch", "J", "layers", "clusters", "iters", "octaves", "mass err",
+                "floor", "empty", "fit s", "mass err vs samples"):
+        table.add_column(col, justify="left" if col in ("stage", "mass err vs samples") else "right")
+    for st in info["stages"]:
+        table.add_row(st["name"], f"{st['patch']}x{st['patch']}", str(st["targets"]),
+                      str(st["layers"]), str(st["clusters"] or "-"), f"{st['iters']:,}",
+                      str(st["octaves"] or "all"),
+                      f"{st['mass_l1']:.3f}", f"{st['noise_floor']:.3f}",
+                      f"{100 * st['empty_share']:.1f}%", f"{st['seconds']:.1f}",
+                      _sparkline([p[2] for p in st["trace"]]))
+    console.print(table)

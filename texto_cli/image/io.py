@@ -552,10 +552,11 @@ def check_output_path(path: PathLike) -> None:
     directory, and that its directory exists and is writable.  Raises ImageError.
     """
     format_for_path(path)
-    _check_writable_target(path)
+    check_writable_target(path)
 
 
-def _check_writable_target(path: PathLike) -> None:
+def check_writable_target(path: PathLike) -> None:
+    """ImageError unless ``path`` could be created or replaced (not a folder, in a writable one)."""
     p = Path(path)
     if p.is_dir():
         raise ImageError(f"{path}: is a directory")
@@ -587,7 +588,7 @@ def atomic_output(path: PathLike) -> Iterator[Path]:
     the file it replaces, or the usual ``0o666 & ~umask``.
     """
     target = Path(path)
-    _check_writable_target(target)
+    check_writable_target(target)
     parent = target.parent if str(target.parent) else Path(".")
     try:
         fd, tmp_name = tempfile.mkstemp(dir=parent, prefix=f".{target.name}.", suffix=".part")

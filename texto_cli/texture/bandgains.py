@@ -101,7 +101,7 @@ def fit_band_gains(model, canvas: tuple[int, int], rng: np.random.Generator, oct
     border effects) give the energy matrices; the gains are kept if they bring the trials'
     SW (4 levels) at least MARGIN closer to the exemplar's, else all are 1. Gains are
     clipped to the range a model file allows (``model.GAIN_RANGE``)."""
-    samples = [run(model, canvas, rng, stop=len(model.stages), periodic=True)
+    samples = [run(model, canvas, rng, gains=False, periodic=True)
                for _ in range(trials)]
     gains = solve_gains(energy_matrices(samples, octaves), band_std(model.levels[0], octaves) ** 2)
     np.clip(gains, *GAIN_RANGE, out=gains)

@@ -30,11 +30,12 @@ from ..ot import sdot
 from .bandgains import fit_band_gains
 from ..config import FitConfig
 from ..errors import UsageError
-from .model import Model, Stage
+from .model import Model
+from .stage import Stage, StageSpec
 from ..metrics import PATCH, patch_sliced_wasserstein_levels
 from ..image.patches import extract, grid_shape
 from ..image.pyramid import build_pyramid, min_size_for
-from .synthesis import run, stage_output, stage_stride, stage_transport
+from .synthesis import run
 
 #: progress(stage, n_stages, samples_done, samples_total)
 Progress = Callable[[int, int, int, int], None]
@@ -61,26 +62,29 @@ def choose_targets(level: np.ndarray, patch: int, J: int,
 
 
 class PatchSampler:
-    """sample(n, rng) -> (n, D) float32 patches of fresh syntheses stopped before ``stage``.
+    """sample(n, rng) -> (n, D) float32 patches of the input of stage ``spec``: of fresh
+    syntheses through the model's stages fitted so far.
 
     Each synthesis is periodic (no border effects: every patch is an interior
     patch) on a coarse grid of ``coarse_shape``; its patches (those on the stage's grid,
-    ``synthesis.stage_stride``) are shuffled and served until used up, then a new
+    ``StageSpec.grid_stride``) are shuffled and served until used up, then a new
     synthesis is made.
     """
 
-    def __init__(self, model: Model, stage: int, coarse_shape: tuple[int, int], patch: int):
-        self.model, self.stage, self.coarse_shape, self.patch = model, stage, coarse_shape, patch
+    def __init__(self, model: Model, spec: StageSpec, coarse_shape: tuple[int, int]):
+        self.model, self.spec, self.coarse_shape = model, spec, coarse_shape
+        self.stages = list(model.stages)
         self.pool = np.empty((0, 0), dtype=np.float32)
         self.used = 0
 
     def _refill(self, rng: np.random.Generator) -> None:
-        image = run(self.model, self.coarse_shape, rng, stop=self.stage, periodic=True)
-        stride = stage_stride(self.model, self.stage, image.shape, True)
-        H, W = grid_shape(image.shape[:2], self.patch, True, stride)
+        image = run(self.model, self.coarse_shape, rng, stages=self.stages, gains=False,
+                    periodic=True)
+        stride = self.spec.grid_stride(image.shape, True)
+        H, W = grid_shape(image.shape[:2], self.spec.patch, True, stride)
         rows, cols = np.divmod(np.arange(H * W), W)
         # extract in raster order (cache friendly), then shuffle the rows
-        self.pool = extract(image, stride * rows, stride * cols, self.patch,
+        self.pool = extract(image, stride * rows, stride * cols, self.spec.patch,
                             periodic=True)[rng.permutation(H * W)]
         self.used = 0
 
@@ -103,44 +107,38 @@ LIMIT_MARGIN = 0.03
 GAIN_TRIAL_SIDE = 512
 
 
-def choose_octave_limit(model: Model, k: int, coarse_shape: tuple[int, int],
+def choose_octave_limit(model: Model, stage: Stage, coarse_shape: tuple[int, int],
                         rng: np.random.Generator, trials: int = 4) -> dict[int, float]:
-    """Choose the octave limit of fitted stage k, a stage at the finest scale, by measurement.
+    """Choose the octave limit of ``stage``, the model's last fitted stage, by measurement.
 
-    ``trials`` periodic syntheses on ``coarse_shape`` are run up to stage k and through it
-    with each candidate limit. The last stage makes the output: candidates ``octaves``
-    down to 0 (none), judged on pyramid levels 0 to ``octaves``. An earlier stage:
-    candidates ``octaves`` and 0, judged on levels ``octaves - 1`` and ``octaves``, the
-    ones the next stage's limit leaves alone. The candidate whose outputs have the lowest
-    patch sliced-Wasserstein distance to the exemplar (metrics) replaces the configured
-    limit if it is LIMIT_MARGIN closer (ties go to the larger limit). Sets
-    ``model.stages[k].octaves``; returns each candidate's mean distance (NaN where the
-    levels are too small to measure; then the configured limit is kept).
+    ``trials`` periodic syntheses on ``coarse_shape`` are run up to the stage and through
+    it with each candidate limit of ``StageSpec.octave_trials``, and judged on the pyramid
+    levels it names. The candidate whose outputs have the lowest patch sliced-Wasserstein
+    distance to the exemplar (metrics) replaces the configured limit if it is LIMIT_MARGIN
+    closer (ties go to the larger limit). Sets ``stage.octaves``; returns each candidate's
+    mean distance (NaN where the levels are too small to measure; then the configured
+    limit is kept).
     """
-    octaves, st = model.config.octaves, model.stages[k]
-    last = k == len(model.config.stages()) - 1
-    candidates = list(range(octaves, -1, -1)) if last else [octaves, 0]
-    first = 0 if last else octaves - 1
+    octaves = model.config.octaves
+    candidates, first = stage.spec.octave_trials(octaves)
     n_levels = octaves + 1 - first
     reference = build_pyramid(model.levels[0], first + 1)[-1]
     if min(reference.shape[:2]) < PATCH:  # too small to measure: keep the configured limit
         return {limit: math.nan for limit in candidates}
     scores: dict[int, list[float]] = {limit: [] for limit in candidates}
     for _ in range(trials):
-        x = run(model, coarse_shape, rng, stop=k, periodic=True)
-        index = stage_transport(model, k, x, periodic=True)
+        x = run(model, coarse_shape, rng, stages=model.stages[:-1], gains=False, periodic=True)
+        index = stage.transport(x, periodic=True)
         for limit in candidates:
-            st.octaves = limit
-            out = build_pyramid(stage_output(model, k, x, index, periodic=True), first + 1)[-1]
+            out = build_pyramid(stage.output(x, index, periodic=True, octaves=limit), first + 1)[-1]
             sw = patch_sliced_wasserstein_levels(reference, out, levels=n_levels) \
                 if min(out.shape[:2]) >= PATCH else []
             scores[limit].append(float(np.mean(sw)) if len(sw) == n_levels else np.nan)
     means = {limit: float(np.mean(v)) for limit, v in scores.items()}
     best = min(candidates, key=lambda limit: means[limit])
-    st.octaves = octaves
     if all(math.isfinite(v) for v in means.values()) \
             and means[best] < (1 - LIMIT_MARGIN) * means[octaves]:
-        st.octaves = best
+        stage.octaves = best
     return means
 
 
@@ -176,29 +174,29 @@ def fit(image: np.ndarray, config: FitConfig, exemplar_info: dict | None = None,
     model = Model(config, info, pyramid, stages=[])
     rng = np.random.default_rng(config.seed)
     coarse = pyramid[-1].shape[:2]
-    stages = config.stages()
-    for k, sc in enumerate(stages):
+    for spec in config.stages:
         t0 = time.perf_counter()
-        scale = config.stage_scale(k)
-        positions, counts, targets = choose_targets(model.levels[scale], sc.patch, sc.targets, rng)
+        positions, counts, targets = choose_targets(model.levels[spec.scale], spec.patch,
+                                                    spec.targets, rng)
         J = len(positions)
         if J < 0.5 * counts.sum():
-            warnings.warn(f"scale {scale}: only {J} distinct {sc.patch}x{sc.patch} patches among "
-                          f"{counts.sum()} drawn; the exemplar is flat or repetitive and the model "
-                          f"is degenerate", DegenerateExemplarWarning, stacklevel=2)
-        sampler = PatchSampler(model, k, coarse, sc.patch)
-        report = (lambda done, total, k=k: progress(k, len(stages), done, total)) \
+            warnings.warn(f"{spec.name}: only {J} distinct {spec.patch}x{spec.patch} patches "
+                          f"among {counts.sum()} drawn; the exemplar is flat or repetitive and "
+                          f"the model is degenerate", DegenerateExemplarWarning, stacklevel=2)
+        sampler = PatchSampler(model, spec, coarse)
+        report = (lambda done, total, k=spec.index: progress(k, len(config.stages), done, total)) \
             if progress else None
-        ot = sdot.fit(sampler, targets, masses=counts, layers=sc.layers, clusters=sc.clusters,
-                      iters=sc.iters, step=config.step, seed=int(rng.integers(2 ** 63)),
+        ot = sdot.fit(sampler, targets, masses=counts, layers=spec.layers, clusters=spec.clusters,
+                      iters=spec.iters, step=config.step, seed=int(rng.integers(2 ** 63)),
                       monitor_samples=min(10 * J, 50_000), progress=report)
         n_eval = min(max(50 * J, 20_000), 500_000)
         diag = ot.diagnostics(sampler(n_eval, rng))
         diag["noise_floor"] = math.sqrt(2 * J / (math.pi * n_eval))
         diag["train_seconds"] = ot.seconds
-        model.stages.append(Stage(scale, sc, positions, counts, ot, config.octaves, diag))
-        if scale == 0 and config.octaves > 0:
-            for limit, sw in choose_octave_limit(model, k, coarse, rng).items():
+        stage = Stage(spec, model.levels, positions, counts, ot, config.octaves, diag)
+        model.stages.append(stage)
+        if spec.measures_octave_limit and config.octaves > 0:
+            for limit, sw in choose_octave_limit(model, stage, coarse, rng).items():
                 if math.isfinite(sw):
                     diag[f"limit_{limit}_sw"] = sw
         diag["seconds"] = time.perf_counter() - t0

@@ -18,8 +18,8 @@ COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 1
 
 
 def stage_names(model) -> list[str]:
-    """'scale 3', ..., 'scale 0', then 'detail' for the detail stage."""
-    return [model.stage_name(k) for k in range(len(model.stages))]
+    """'scale 3', ..., 'scale 0', 'scale 0 (2)', then 'detail' (``StageSpec.name``)."""
+    return [st.spec.name for st in model.stages]
 
 
 def stage_images(model, size: tuple[int, int], seed: int = 0) -> tuple[np.ndarray, ScaleImages]:
@@ -134,12 +134,3 @@ def contact_sheet(model, seed: int = 0):
             d.text((x, yy), f"{name} {label}", fill="black")
             sheet.paste(_tile(images[k], thumb), (x, yy + pad))
     return sheet
-
-
-def write_preview(model, path: str | Path, seed: int = 0) -> None:
-    """Write the contact sheet to ``path`` (.png), atomically."""
-    from ..image.io import atomic_output
-
-    sheet = contact_sheet(model, seed)
-    with atomic_output(path) as tmp:
-        sheet.save(tmp, format="PNG")

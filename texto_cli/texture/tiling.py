@@ -2,7 +2,7 @@
 
 Every stage is local: an output pixel depends only on the patches that cover
 it, and a patch only on the w x w input pixels under it; the octave limit
-(``synthesis.keep_coarse``) and the band gains (``pyramid.scale_bands``) add a
+(``pyramid.keep_coarse``) and the band gains (``pyramid.scale_bands``) add a
 halo of 3 * 2^octaves pixels and need crops that start on their decimation grid. Only
 the coarsest Gaussian field is global, and it is 2^(S-1) times smaller per side than
 the output. So a tile of the output is computed from a crop of the field, running
@@ -29,10 +29,9 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from ..image.adsn import adsn_field
 from ..errors import UsageError
 from ..image.pyramid import scale_bands
-from .synthesis import grid_size, kept_octaves, stage_output, stage_stride, stage_transport
+from .synthesis import check_size, grid_size, start_field
 
 
 @dataclass(frozen=True)
@@ -41,6 +40,13 @@ class Span:
 
     start: int
     stop: int
+
+
+def check_tile(tile: int) -> None:
+    """Raise UsageError unless ``tile`` is a valid tile side: a multiple of 16 pixels (the
+    tiled TIFF's tile grid), at least 16."""
+    if tile < 16 or tile % 16:
+        raise UsageError(f"--tile must be a multiple of 16, at least 16; got {tile}")
 
 
 def _needed_input(stage_patch: int, factor: int, length_in: int, out: Span) -> Span:
@@ -70,19 +76,15 @@ def plan(model, canvas: tuple[int, int], rows: Span, cols: Span) -> list[tuple[S
 
     canvas: (rows, cols) of the coarsest grid. Entry k is the crop of stage k's input.
     """
-    S = model.config.scales
     spans = []
     r, c = rows, cols
-    for k in range(len(model.stages) - 1, -1, -1):
-        st = model.stages[k]
-        factor = 2 if st.scale > 0 else 1
-        size = 2 ** (S - 1 - st.scale)
-        octaves = kept_octaves(model, k)
+    for stage in reversed(model.stages):
+        spec, octaves = stage.spec, stage.kept_octaves()
+        lengths = (canvas[0] * spec.zoom, canvas[1] * spec.zoom)
         # the output crop starts at factor * input start; the input crop on the patch grid
-        align = math.lcm(max(1, 2 ** octaves // factor),
-                         stage_stride(model, k, (canvas[0] * size, canvas[1] * size), False))
-        r, c = (_needed_input(st.config.patch, factor, canvas[i] * size,
-                              _with_halo(span, octaves, factor * canvas[i] * size))
+        align = math.lcm(max(1, 2 ** octaves // spec.factor), spec.grid_stride(lengths, False))
+        r, c = (_needed_input(spec.patch, spec.factor, lengths[i],
+                              _with_halo(span, octaves, spec.factor * lengths[i]))
                 for i, span in enumerate((r, c)))
         r, c = Span(r.start // align * align, r.stop), Span(c.start // align * align, c.stop)
         spans.append((r, c))
@@ -91,21 +93,18 @@ def plan(model, canvas: tuple[int, int], rows: Span, cols: Span) -> list[tuple[S
 
 def synthesize_tile(model, field: np.ndarray, rows: Span, cols: Span) -> np.ndarray:
     """Final pixels (rows, cols) of the synthesis whose coarsest field is ``field``
-    (mean-centred, as ``synthesis.run`` makes it), before the band gains
+    (mean-centred, ``synthesis.start_field``), before the band gains
     (``apply_band_gains``). Returns float32 (h, w, C), centred."""
-    canvas = field.shape[:2]
-    spans = plan(model, canvas, rows, cols)
+    spans = plan(model, field.shape[:2], rows, cols)
     r0, c0 = spans[0]
     x = field[r0.start:r0.stop, c0.start:c0.stop]
-    for k, st in enumerate(model.stages):
-        (r, c) = spans[k]
-        index = stage_transport(model, k, x, False)
-        factor = 2 if st.scale > 0 else 1
-        x = stage_output(model, k, x, index, False)
-        # x now covers rows [factor * r.start, factor * r.stop) of this stage's output
+    for k, stage in enumerate(model.stages):
+        r, c = spans[k]
+        f = stage.spec.factor
+        x = stage.output(x, stage.transport(x))
+        # x now covers rows [f * r.start, f * r.stop) of this stage's output
         nr, nc = spans[k + 1] if k + 1 < len(spans) else (rows, cols)
-        x = x[nr.start - factor * r.start:nr.stop - factor * r.start,
-              nc.start - factor * c.start:nc.stop - factor * c.start]
+        x = x[nr.start - f * r.start:nr.stop - f * r.start, nc.start - f * c.start:nc.stop - f * c.start]
     return x
 
 
@@ -134,14 +133,6 @@ def apply_band_gains(strip: np.ndarray, strip_rows: Span, rows: Span, columns: l
             crop[top:bottom, cols.start - crop_cols.start:cols.stop - crop_cols.start]
 
 
-def field_for(model, size: tuple[int, int], seed: int) -> np.ndarray:
-    """The coarsest (centred) Gaussian field of a synthesis, exactly as ``synthesis.run`` draws it."""
-    coarse = grid_size(model, size)
-    coarsest = model.levels[model.config.scales - 1]
-    periodic = coarse[0] >= coarsest.shape[0] and coarse[1] >= coarsest.shape[1]
-    return adsn_field(coarsest, coarse, np.random.default_rng(seed), periodic=periodic)
-
-
 _WORKER: dict = {}
 
 
@@ -163,13 +154,11 @@ def synthesize_bands(model, size: tuple[int, int], seed: int = 0, tile: int = 10
     band gains' halo of rows) plus the coarse field; ``jobs`` processes compute the tiles of
     a band in parallel. The tiles are synthesised without the gains, which are then applied
     to the band: their halo costs one cheap pass, not every stage's transports."""
+    check_size(model, size)
+    check_tile(tile)
     width, height = size
     coarse = grid_size(model, size)
-    if min(coarse) < max(st.config.patch for st in model.stages):
-        raise UsageError(f"size {width}x{height} is too small for this model")
-    if tile < 16:
-        raise UsageError("tile must be at least 16 pixels")
-    field = field_for(model, size, seed)
+    field = start_field(model, coarse, np.random.default_rng(seed))
     bands = [Span(r, min(r + tile, height)) for r in range(0, height, tile)]
     columns = [Span(c, min(c + tile, width)) for c in range(0, width, tile)]
     pool = None
@@ -184,8 +173,7 @@ def synthesize_bands(model, size: tuple[int, int], seed: int = 0, tile: int = 10
     channels = model.levels[0].shape[2]
     # the gains act on the whole synthesis canvas (a multiple of 2^(S-1) a side), which is
     # then cropped to the size asked for: the last tile of a band reaches the canvas's edge
-    f = 2 ** (model.config.scales - 1)
-    canvas_h, canvas_w = coarse[0] * f, coarse[1] * f
+    canvas_h, canvas_w = coarse[0] * model.config.zoom, coarse[1] * model.config.zoom
     columns[-1] = Span(columns[-1].start, canvas_w)
     # rows before the gains, computed for the previous band and needed by this one's halo
     kept, kept_rows = np.empty((0, canvas_w, channels), np.float32), Span(0, 0)
