@@ -143,8 +143,7 @@ def get_model(path: Path, name: str, preset: str, exemplar: np.ndarray, options:
 
 def timed_syntheses(model: Model, size: int) -> tuple[list[np.ndarray], float]:
     """One size x size synthesis per seed of SEEDS, and the seconds the first took."""
-    f = 2 ** (model.config.scales - 1)
-    side = f * max(st.config.patch for st in model.stages)
+    side = model.config.zoom * max(st.spec.patch for st in model.stages)
     model.synthesize((side, side), seed=0)  # warm-up: numba cache loading, first-call costs
     t0 = time.perf_counter()
     images = [model.synthesize((size, size), seed=SEEDS[0])]

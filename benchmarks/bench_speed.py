@@ -129,12 +129,15 @@ def brute_force_ratio(model_path: Path, size: tuple[int, int], n_patches: int) -
     from texto_cli.texture import synthesis
     from texto_cli import load
 
+    from texto_cli.texture.stage import FINEST
+
     model = load(model_path)
-    k = model.config.scales - 1  # the finest 7x7 stage
+    k = next(k for k, st in enumerate(model.stages) if st.spec.kind == FINEST)
     st = model.stages[k]
-    w = st.config.patch
+    w = st.spec.patch
     rng = np.random.default_rng(0)
-    image = synthesis.run(model, synthesis.grid_size(model, size), rng, stop=k)
+    image = synthesis.run(model, synthesis.grid_size(model, size), rng, stages=model.stages[:k],
+                          gains=False)
     side = int(np.sqrt(n_patches))
     crop = np.ascontiguousarray(image[:side + w - 1, :side + w - 1])
     patches.transport(crop[:32, :32], w, st.ot)  # warm-up

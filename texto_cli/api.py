@@ -75,8 +75,7 @@ def read_exemplar(source: Any, name: str | None = None) -> Exemplar:
 
 def _array_exemplar(array: Any) -> tuple[np.ndarray, dict[str, Any]]:
     a = np.asarray(array)
-    if a.ndim == 2:
-        a = a[:, :, None]
+    a = a[:, :, None] if a.ndim == 2 else a
     if a.ndim != 3 or a.shape[2] not in (1, 2, 3, 4) or 0 in a.shape:
         raise UsageError(f"an exemplar array must be (H, W) or (H, W, C) with C in 1..4, "
                          f"not {np.shape(array)}")

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ._shared import as_image
 from .image.pyramid import build_pyramid, lowpass
 
 #: patch side of the measures (DESIGN.md section 5: 7x7 patches)
@@ -48,17 +49,8 @@ __all__ = [
 ]
 
 
-def _as_image(x: np.ndarray, name: str) -> np.ndarray:
-    a = np.asarray(x, dtype=np.float32)
-    if a.ndim == 2:
-        a = a[:, :, None]
-    if a.ndim != 3:
-        raise ValueError(f"{name} must be (H, W, C) or (H, W), got shape {np.shape(x)}")
-    return a
-
-
 def _pair(exemplar: np.ndarray, output: np.ndarray, patch: int) -> tuple[np.ndarray, np.ndarray]:
-    ex, out = _as_image(exemplar, "exemplar"), _as_image(output, "output")
+    ex, out = as_image(exemplar, name="exemplar"), as_image(output, name="output")
     if ex.shape[2] != out.shape[2]:
         raise ValueError(f"exemplar has {ex.shape[2]} channels but output has {out.shape[2]}")
     for name, a in (("exemplar", ex), ("output", out)):
@@ -243,7 +235,7 @@ def fine_detail_ratio(exemplar: np.ndarray, output: np.ndarray, border: int = 4)
 
 def tile_exemplar(exemplar: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Verbatim-tiling baseline: the exemplar repeated (np.tile) and cropped to (H, W)."""
-    ex = _as_image(exemplar, "exemplar")
+    ex = as_image(exemplar, name="exemplar")
     h, w = int(shape[0]), int(shape[1])
     reps = (-(-h // ex.shape[0]), -(-w // ex.shape[1]), 1)
     return np.ascontiguousarray(np.tile(ex, reps)[:h, :w])

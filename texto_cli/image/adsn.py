@@ -30,15 +30,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._shared import as_image
+
 __all__ = ["adsn_spot", "adsn_field"]
 
 
 def adsn_spot(exemplar: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean colour (C,) float64 and spot t = (u - m)/sqrt(h w), float64 (h, w, C)."""
-    u = np.asarray(exemplar, dtype=np.float64)
-    if u.ndim == 2:
-        u = u[:, :, None]
-    if u.ndim != 3 or u.shape[0] < 1 or u.shape[1] < 1:
+    u = as_image(exemplar, np.float64, "exemplar")
+    if u.shape[0] < 1 or u.shape[1] < 1:
         raise ValueError(f"exemplar must be (h, w, C), got shape {np.shape(exemplar)}")
     m = u.mean(axis=(0, 1))
     return m, (u - m) / np.sqrt(u.shape[0] * u.shape[1])

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._shared import as_image
 from . import filters
 
 __all__ = ["downsample", "upsample", "lowpass", "subtract_lowpass", "octave_bands", "band_std",
@@ -30,11 +31,6 @@ __all__ = ["downsample", "upsample", "lowpass", "subtract_lowpass", "octave_band
 
 #: The coarsest scale must be at least this many patch widths wide and high.
 MIN_PATCHES_PER_SIDE = 2
-
-
-def _as_3d(image: np.ndarray) -> np.ndarray:
-    x = np.ascontiguousarray(image, dtype=np.float32)
-    return x[:, :, None] if x.ndim == 2 else x
 
 
 def downsample(image: np.ndarray, periodic: bool = False) -> np.ndarray:
@@ -46,7 +42,7 @@ def downsample(image: np.ndarray, periodic: bool = False) -> np.ndarray:
     x = np.asarray(image)
     if x.ndim not in (2, 3) or x.shape[0] < 2 or x.shape[1] < 2:
         raise ValueError(f"cannot downsample an image of shape {x.shape}")
-    x3 = _as_3d(x)
+    x3 = as_image(x)
     out = np.empty((x3.shape[0] // 2, x3.shape[1] // 2, x3.shape[2]), np.float32)
     filters.halve(x3, x3, filters.NOTHING, periodic, out)
     return out[:, :, 0] if x.ndim == 2 else out
@@ -59,7 +55,7 @@ def upsample(image: np.ndarray, periodic: bool = False) -> np.ndarray:
     on their side: 4 times the transpose of ``downsample``'s filter, so it is
     aligned with it (coarse p at the centre of fine {2p, 2p+1}) and keeps constants.
     """
-    y = _as_3d(image)
+    y = as_image(image)
     out = np.zeros((2 * y.shape[0], 2 * y.shape[1], y.shape[2]), np.float32)
     filters.add_doubled(y, periodic, np.float32(1.0), out)
     return out
@@ -97,7 +93,7 @@ def lowpass(image: np.ndarray, octaves: int, periodic: bool = False) -> np.ndarr
     a crop whose start is a multiple of 2^octaves gives the same values away
     from its ends (``tiling`` relies on this).
     """
-    x = _as_3d(image)
+    x = as_image(image)
     out = np.zeros_like(x)
     if octaves > 0:
         filters.add_doubled(_coarse_part(x, octaves, periodic), periodic, np.float32(1.0), out)
@@ -112,7 +108,7 @@ def subtract_lowpass(image: np.ndarray, residual: np.ndarray, octaves: int,
     ``filters.halve``), and image's sides are multiples of 2^octaves.
     Returns ``image``."""
     if octaves > 0:
-        filters.add_doubled(_coarse_part(_as_3d(residual), octaves, periodic, halved), periodic,
+        filters.add_doubled(_coarse_part(as_image(residual), octaves, periodic, halved), periodic,
                             np.float32(-1.0), image)
     return image
 
@@ -152,7 +148,7 @@ def octave_bands(image: np.ndarray, octaves: int, periodic: bool = False) -> lis
     the image in octave l, upsample^l(d_l - upsample(d_{l+1})) (d: ``_laplacian_levels``;
     the same as lowpass(image, l) - lowpass(image, l + 1) away from the ends), each float32
     (H, W, C). The image minus their sum is its part in the coarser octaves."""
-    x = _as_3d(image)
+    x = as_image(image)
     d = _laplacian_levels(x, octaves, periodic)
     bands = []
     for lvl in range(octaves):

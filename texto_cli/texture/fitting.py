@@ -28,6 +28,7 @@ import numpy as np
 
 from ..ot import sdot
 from .bandgains import fit_band_gains
+from .._shared import as_image
 from ..config import FitConfig
 from ..errors import UsageError
 from .model import Model
@@ -162,9 +163,7 @@ def fit(image: np.ndarray, config: FitConfig, exemplar_info: dict | None = None,
     exemplar_info: facts stored in the model (bit_depth, mode...). The same
     image, config and seed give identical model arrays.
     """
-    image = np.ascontiguousarray(image, dtype=np.float32)
-    if image.ndim == 2:
-        image = image[:, :, None]
+    image = as_image(image)
     check_exemplar(image.shape, config)
     started = time.perf_counter()
     pyramid = build_pyramid(image, config.scales)
@@ -203,7 +202,7 @@ def fit(image: np.ndarray, config: FitConfig, exemplar_info: dict | None = None,
     if config.gain_octaves > 0:
         t0 = time.perf_counter()
         # trial syntheses twice the exemplar's size, at most GAIN_TRIAL_SIDE pixels a side
-        most = -(-GAIN_TRIAL_SIDE // 2 ** (config.scales - 1))
+        most = -(-GAIN_TRIAL_SIDE // config.zoom)
         canvas = (min(2 * coarse[0], most), min(2 * coarse[1], most))
         model.band_gains, model.gain_diagnostics = fit_band_gains(model, canvas, rng,
                                                                   config.gain_octaves)
