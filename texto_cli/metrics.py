@@ -1,4 +1,4 @@
-"""Texture quality measures (DESIGN.md section 5) and the tiling baseline.
+"""Texture quality measures and the tiling baseline.
 
 All images are float (H, W, C) in [0, 1] (2-D gray accepted); exemplar and
 output must have the same C.  Patches are ``patch x patch x C`` vectors of
@@ -35,7 +35,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ._shared import as_image
 from .image.pyramid import build_pyramid, lowpass
 
-#: patch side of the measures (DESIGN.md section 5: 7x7 patches)
+#: patch side of the measures
 PATCH = 7
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""The seed's 1-D experiment, solved exactly: N(0, 1) to J equally spaced points of (-1, 1).
+"""The 1-D experiment of the slides texto comes from, solved exactly: N(0, 1) to J equally spaced points of (-1, 1).
 
 The ground truth for the SDOT solver. In 1-D every cell of a (multi-layer)
 power-diagram map is a union of intervals; their boundaries are found on a

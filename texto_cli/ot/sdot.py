@@ -19,14 +19,13 @@ the typical cost gap between neighbouring cells, a neighbour distance times a
 transport displacement whose scale is the data's spread. The rule is in squared
 distance units (invariant to rescaling the data), shrinks with the cell size as
 J grows, and gives each layer of a multi-layer map its own scale. The gain 6
-was chosen on the seed's 1-D problem (J = 100 to 1000, 1 to 3 layers); a
-number passed as ``step`` multiplies the rule.
+was chosen on the 1-D problems of ``benchmarks/bench_sdot.py``; a number passed
+as ``step`` multiplies the rule.
 
 Averaging: the running average of each group is weighted towards recent
 iterates, ``v += (1 + eta) / (n + eta) * (v_iter - v)`` with ``eta = 3``
-(polynomial-decay averaging, Shamir & Zhang 2013). ``eta = 0`` is the seed's
-plain ``1/n`` average; at the seed's 1-D J = 1000 problem it lowers the error 2-3 times
-reached after 1e6 samples (see benchmarks/bench_sdot.py).
+(polynomial-decay averaging, Shamir & Zhang 2013); ``eta = 0`` is the plain
+``1/n`` average (see docs/decisions.md).
 
 Nothing here knows about images.
 """

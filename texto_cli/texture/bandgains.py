@@ -1,8 +1,7 @@
 """Band gains: each octave of a synthesis given the exemplar's energy.
 
 Averaging overlapping patches and carrying each stage's coarse octaves over
-(``synthesis.keep_coarse``) leave a synthesis with the wrong energy in some octaves:
-gravel's octaves 1, 2 and 3 have 92, 108 and 120% of the exemplar's (periodic syntheses).
+(``pyramid.keep_coarse``) leave a synthesis with the wrong energy in some octaves.
 Synthesis ends by scaling the band of each of the L finest octaves by a gain per channel
 (``pyramid.scale_bands``); the fit chooses the gains here.
 
@@ -15,9 +14,8 @@ nearest the exemplar's band energies T_k in log scale, with a small penalty on t
 gains that keeps them moderate where not every band can be matched.
 
 The fit keeps the gains only if its trial syntheses measure closer to the exemplar with
-them (patch sliced-Wasserstein distance, by MARGIN); otherwise every gain is 1. Fabric
-is the case: its coarse octaves differ from the exemplar's by the alignment of its weave
-rather than by energy, and matching the energies took its SW from 0.0063 to 0.0078.
+them (patch sliced-Wasserstein distance, by MARGIN); otherwise every gain is 1 (a
+texture whose octaves differ from the exemplar's by alignment rather than energy).
 """
 
 from __future__ import annotations

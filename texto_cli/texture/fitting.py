@@ -12,9 +12,7 @@ DegenerateExemplarWarning says so.
 The stages at the finest scale do not take the octave limit (``FitConfig.octaves``)
 on trust: once such a stage's map is fitted, ``choose_octave_limit`` runs trial
 outputs through it with each candidate limit and keeps the one closest to the
-exemplar. Grass and gravel need the limit in the last 7x7 stage (their coarse
-octaves gain noise without it) while fabric's weave is closer without it; grass
-wants the detail stage to change 2 octaves rather than 3.
+exemplar: textures differ in how many octaves their finest stages should change.
 """
 
 from __future__ import annotations
@@ -101,8 +99,7 @@ class PatchSampler:
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
-#: how much closer (relative) another octave limit must measure to replace the configured one:
-#: near-ties are noise (cobbles' detail stage: 0.0127 with 3 octaves, 0.0127 with 2)
+#: how much closer (relative) another octave limit must measure to replace the configured one
 LIMIT_MARGIN = 0.03
 #: largest side (pixels) of the trial syntheses that choose the band gains
 GAIN_TRIAL_SIDE = 512
