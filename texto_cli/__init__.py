@@ -40,7 +40,7 @@ _PUBLIC = {
     "fit": "api", "plan_fit": "api", "plan_synthesis": "api", "synthesize_to_file": "api",
     "describe": "api", "write_preview": "api", "read_exemplar": "api", "parse_size": "api",
     "DegenerateExemplarWarning": "api", "FitPlan": "api", "SynthesisPlan": "api",
-    "FitConfig": "config", "PRESETS": "config", "make_config": "config",
+    "FitConfig": "config", "PRESETS": "config", "PRESET_HELP": "config", "make_config": "config",
     "fit_options": "config",
     "TextoError": "errors", "UsageError": "errors", "ImageError": "errors", "ModelError": "errors",
     "read_image": "image.io", "write_image": "image.io",

@@ -147,8 +147,8 @@ def fit_options(command):
 @click.option("-O", "--output-dir", type=click.Path(file_okay=False),
               help="Folder for the models of several exemplars (NAME.npz each).")
 @click.option("--preset", type=click.Choice(list(texto_cli.PRESETS)), default="default",
-              show_default=True, help="default: the best model; fast: the reference code's "
-              "configuration (3x3 patches, J = 1000, 1 layer, 1e5 samples).")
+              show_default=True,
+              help="; ".join(f"{k}: {v}" for k, v in texto_cli.PRESET_HELP.items()) + ".")
 @fit_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 def fit(exemplars, output, output_dir, preset, quiet, **options):
