@@ -35,7 +35,7 @@ the same scale (shrunk together only if the PNG would exceed 2 MB).
 ``--quick``: 2 textures (brick, cobbles), 256x256 outputs and small models
 (iters=20000, targets=200,400,800,1600, detail_targets=500, for both presets);
 a smoke check: about 50 s on the 2-core machine with the compiled kernels cached
-(about a minute more when numba compiles them first, e.g. after kernels.py
+(about a minute more when numba compiles them first, e.g. after a kernel module
 changed).  Its default output folder is ``benchmarks/out/quality_quick``, so it
 never overwrites the full run's results.
 
