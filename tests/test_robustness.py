@@ -74,7 +74,7 @@ def test_output_folder_that_is_a_file(tmp_path, small_model_file):
     (tmp_path / "file").write_text("x")
     r = CliRunner().invoke(main, ["synthesize", str(small_model_file), "--size", "64x64",
                                   "-o", str(tmp_path / "file" / "out.png")])
-    assert r.exit_code == 1 and "not a directory" in r.stderr
+    assert r.exit_code == 2 and "not a directory" in r.stderr
 
 
 def test_debug_shows_the_traceback(tmp_path):

@@ -31,14 +31,18 @@ if "numba" in sys.modules:
 
 
 def kernels_cached() -> bool:
-    """True if the numba cache holds compiled kernels of this texto (no compile wait)."""
-    root = Path(os.environ["NUMBA_CACHE_DIR"])
-    return any(root.glob("**/patch_kernels.*.nbi"))
+    """True if the numba cache holds compiled kernels of this install of texto (no compile
+    wait). numba files them under '<folder>_<sha1 of the folder's path>'."""
+    import hashlib
+
+    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "image")
+    sub = f"image_{hashlib.sha1(folder.encode()).hexdigest()}"
+    return any((Path(os.environ["NUMBA_CACHE_DIR"]) / sub).glob("patch_kernels.*.nbi"))
 
 
 _PUBLIC = {
     "fit": "api", "plan_fit": "api", "plan_synthesis": "api", "synthesize_to_file": "api",
-    "describe": "api", "write_preview": "api", "read_exemplar": "api", "parse_size": "api",
+    "describe": "api", "write_preview": "api", "set_threads": "api", "read_exemplar": "api", "parse_size": "api",
     "DegenerateExemplarWarning": "api", "FitPlan": "api", "SynthesisPlan": "api",
     "FitConfig": "config", "PRESETS": "config", "PRESET_HELP": "config", "make_config": "config",
     "fit_options": "config",

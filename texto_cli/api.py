@@ -74,6 +74,8 @@ def read_exemplar(source: Any, name: str | None = None) -> Exemplar:
 
 
 def _array_exemplar(array: Any) -> tuple[np.ndarray, dict[str, Any]]:
+    """The rule for arrays: uint8 (0-255) and uint16 (0-65535) samples are 8- and 16-bit
+    images, floats must lie in [0, 1]; anything else is refused rather than guessed."""
     a = np.asarray(array)
     a = a[:, :, None] if a.ndim == 2 else a
     if a.ndim != 3 or a.shape[2] not in (1, 2, 3, 4) or 0 in a.shape:
@@ -81,10 +83,17 @@ def _array_exemplar(array: Any) -> tuple[np.ndarray, dict[str, Any]]:
                          f"not {np.shape(array)}")
     bit_depth = {np.dtype(np.uint8): 8, np.dtype(np.uint16): 16}.get(a.dtype)
     if bit_depth is not None:
-        image = a / float(2 ** bit_depth - 1)
-    else:
-        image = np.asarray(a, dtype=np.float32)
-    return np.ascontiguousarray(image), {"bit_depth": bit_depth or 8, "mode": "array"}
+        return np.ascontiguousarray(a / float(2 ** bit_depth - 1)), \
+            {"bit_depth": bit_depth, "mode": "array"}
+    if a.dtype.kind != "f":
+        raise UsageError(f"an exemplar array must be uint8, uint16 or float in [0, 1], not "
+                         f"{a.dtype}; convert it, e.g. array.astype(np.uint8) for 0-255 values")
+    if not np.isfinite(a).all():
+        raise UsageError("the exemplar array has NaN or infinite values")
+    if a.min() < 0 or a.max() > 1:
+        raise UsageError(f"exemplar floats must lie in [0, 1], these span "
+                         f"[{a.min():.3g}, {a.max():.3g}]; divide by 255 for 0-255 values")
+    return np.ascontiguousarray(a), {"bit_depth": 8, "mode": "array"}
 
 
 @dataclass
@@ -150,22 +159,23 @@ def check_model_path(path: str | os.PathLike) -> None:
     """Refuse, before any work, a model path that cannot be written."""
     if Path(path).suffix.lower() != ".npz":
         raise UsageError(f"{path}: model files end in .npz")
-    try:
-        check_writable_target(path)
-    except ImageError as e:
-        raise UsageError(str(e)) from None
+    _usage(check_writable_target, path)
 
 
 # --------------------------------------------------------------------------- synthesis
 
 
-def parse_size(value: str | Sequence[int]) -> tuple[int, int]:
-    """(width, height) from 'WIDTHxHEIGHT' or a pair; UsageError if malformed."""
+def parse_size(value: str | int | Sequence[int]) -> tuple[int, int]:
+    """(width, height) from 'WIDTHxHEIGHT', 'N' (a square), N or a pair; UsageError if
+    malformed."""
+    if isinstance(value, int):
+        value = (value, value)
     if isinstance(value, str):
-        m = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", value)
+        m = re.fullmatch(r"\s*(\d+)\s*(?:[xX]\s*(\d+)\s*)?", value)
         if not m:
-            raise UsageError(f"--size must be WIDTHxHEIGHT in pixels, e.g. 1280x768; got {value!r}")
-        value = (int(m.group(1)), int(m.group(2)))
+            raise UsageError(f"--size must be WIDTHxHEIGHT (or N for NxN) in pixels, e.g. "
+                             f"1280x768; got {value!r}")
+        value = (int(m.group(1)), int(m.group(2) or m.group(1)))
     width, height = (int(v) for v in value)
     if width < 1 or height < 1:
         raise UsageError(f"--size must be at least 1x1, got {width}x{height}")
@@ -208,13 +218,19 @@ def check_memory(model: Model, size: tuple[int, int], tile: int | None = None) -
                          f"only {have / 2 ** 30:.1f} GiB is available; choose a smaller size")
 
 
-def _numbered(path: Path, i: int, count: int) -> Path:
-    return path.with_name(f"{path.stem}_{i:0{len(str(count))}d}{path.suffix}")
+def _usage(check: Callable[..., Any], *args: Any) -> Any:
+    """``check(*args)`` for a path named by the user; its ImageError becomes a UsageError (a
+    path that cannot be used is a mistake in the command line: exit status 2)."""
+    try:
+        return check(*args)
+    except ImageError as e:
+        raise UsageError(str(e)) from None
 
 
 @dataclass
 class SynthesisPlan:
-    """A validated ``texto synthesize``: ``outputs`` are (path or "-" for stdout, seed)."""
+    """A validated ``texto synthesize``: ``outputs`` are (path or "-" for stdout, seed);
+    ``notes`` are what the user should know about them (one line each)."""
 
     model: Model
     size: tuple[int, int]
@@ -224,15 +240,23 @@ class SynthesisPlan:
     tile: int | None = None
     jobs: int = 1
     save_scales: Path | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def bands(self) -> int:
         """Bands of ``tile`` rows per output (1 if not tiled): the unit of progress."""
         return -(-self.size[1] // self.tile) if self.tile else 1
 
+    def stage_folder(self, i: int) -> Path | None:
+        """Where output ``i``'s stage images go: ``save_scales``, or ``save_scales``/sSEED
+        when there are several outputs."""
+        if self.save_scales is None or len(self.outputs) == 1:
+            return self.save_scales
+        return self.save_scales / f"s{self.outputs[i][1]}"
+
     def write(self, i: int, progress: Progress | None = None) -> int:
         """Synthesise and write output ``i``; progress(bands done, bands) when tiled. Returns
-        how many stage images it wrote to ``save_scales`` (those of the first output)."""
+        how many stage images it wrote (``stage_folder``)."""
         from .texture.preview import save_stage_images
         from .texture.synthesis import ScaleImages, synthesize
         from .texture.tiling import synthesize_bands
@@ -243,11 +267,12 @@ class SynthesisPlan:
                                      jobs=self.jobs, progress=progress)
             write_bands(dest, bands, *self.size, self.model.channels, self.bit_depth, self.tile)
             return 0
-        record = ScaleImages() if self.save_scales is not None and i == 0 else None
+        record = ScaleImages() if self.save_scales is not None else None
         image = synthesize(self.model, self.size, seed=seed, tileable=self.tileable, record=record)
         written = 0
         if record is not None:
-            written = len(save_stage_images(self.model, record, self.save_scales, self.bit_depth))
+            folder = self.stage_folder(i)
+            written = len(save_stage_images(self.model, record, folder, self.bit_depth))
         write_image(sys.stdout.buffer if dest == "-" else dest, image, bit_depth=self.bit_depth)
         return written
 
@@ -257,17 +282,19 @@ class SynthesisPlan:
             self.write(i)
 
 
-def plan_synthesis(model: Model | str | os.PathLike, size: str | Sequence[int],
+def plan_synthesis(model: Model | str | os.PathLike, size: str | int | Sequence[int],
                    output: str | os.PathLike | None = None, seed: int = 0, count: int = 1,
                    tileable: bool = False, bit_depth: int | None = None, tile: int | None = None,
                    jobs: int = 1, save_scales: str | os.PathLike | None = None) -> SynthesisPlan:
     """Validate a ``texto synthesize`` and load its model (a Model or a .npz path).
 
-    output: .png, .tif/.tiff or .jpg path, "-" for PNG on stdout, or None for
-    MODEL_WxH_sSEED.png; ``count`` > 1 numbers the outputs NAME_1.png, ... with seeds
-    seed, seed + 1, .... ``tile``: synthesise by tiles of that side in bounded memory
-    (automatic above 4096x4096 for PNG and TIFF); ``jobs`` processes compute the tiles.
-    ``bit_depth``: 8 or 16, default the exemplar's.
+    output: .png, .tif/.tiff or .jpg path, "-" for PNG on stdout (not a terminal), or None
+    for MODEL_WxH_sSEED.png. ``count`` variants take seeds seed, seed + 1, ... and are
+    named by them: NAME_sSEED.png (MODEL_WxH_sSEED.png by default). ``tile``: synthesise
+    by tiles of that side in bounded memory (automatic above 4096x4096 for PNG and TIFF);
+    ``jobs`` processes compute the tiles. ``bit_depth``: 8 or 16, default the exemplar's
+    (JPEG: 8). ``save_scales``: a folder for every stage's images (sSEED/ subfolders when
+    ``count`` > 1).
     """
     from .texture.synthesis import check_size
     from .texture.tiling import check_tile
@@ -281,32 +308,52 @@ def plan_synthesis(model: Model | str | os.PathLike, size: str | Sequence[int],
         raise UsageError(f"--jobs must be at least 1, got {jobs}")
     if bit_depth not in (None, 8, 16):
         raise UsageError(f"--bit-depth must be 8 or 16, not {bit_depth}")
+    seeds = range(seed, seed + count)
     if output is None:
         stem = Path(model).stem if isinstance(model, (str, os.PathLike)) else "texto"
-        output = f"{stem}_{width}x{height}_s{seed}.png"
-    if output == "-" and count > 1:
-        raise UsageError("--count > 1 cannot write to stdout; give -o NAME.png")
-    outputs: list[tuple[Path | str, int]] = [("-", seed)] if output == "-" else [
-        (Path(output) if count == 1 else _numbered(Path(output), i + 1, count), seed + i)
-        for i in range(count)]
-    streamable = output != "-" and format_for_path(output) != "JPEG"
-    if output != "-":
-        for dest, _ in outputs:
-            check_output_path(dest)
-    if tile is None and width * height > AUTO_TILE_PIXELS and streamable and not tileable:
+        outputs: list[tuple[Path | str, int]] = [(Path(f"{stem}_{width}x{height}_s{s}.png"), s)
+                                                 for s in seeds]
+    elif output == "-":
+        if count > 1:
+            raise UsageError("--count > 1 cannot write to stdout; give -o NAME.png")
+        if sys.stdout.isatty():
+            raise UsageError("-o - writes PNG data to stdout, which is a terminal; "
+                             "redirect it to a file or a pipe")
+        outputs = [("-", seed)]
+    else:
+        path = Path(output)
+        outputs = [(path, seed)] if count == 1 else \
+            [(path.with_name(f"{path.stem}_s{s}{path.suffix}"), s) for s in seeds]
+    notes = []
+    jpeg = output not in (None, "-") and _usage(format_for_path, output) == "JPEG"
+    for dest, _ in outputs:
+        if dest != "-":
+            _usage(check_output_path, dest)
+    if tile is None and width * height > AUTO_TILE_PIXELS and output != "-" and not jpeg \
+            and not tileable:
         tile = AUTO_TILE
     if tile is not None:
         check_tile(tile)
-        if tileable or save_scales is not None or not streamable:
+        if tileable or save_scales is not None or output == "-" or jpeg:
             raise UsageError("--tile writes PNG or TIFF files; it does not combine with "
                              "--tileable, --save-scales, JPEG or stdout")
+    elif jobs > 1:
+        raise UsageError("--jobs computes tiles in parallel: give --tile N too (worth it for "
+                         "outputs of several megapixels; smaller ones are faster with 1 job)")
+    if jpeg and bit_depth == 16:
+        raise UsageError("JPEG holds 8 bits per sample; use .png or .tif for --bit-depth 16")
     if not isinstance(model, Model):
         model = load(model)
+    if jpeg and model.channels in (2, 4):
+        raise UsageError("this model has an alpha channel, which JPEG cannot hold; "
+                         "write .png or .tif")
+    if jpeg and bit_depth is None and model.bit_depth == 16:
+        notes.append("the exemplar was 16-bit; JPEG output is 8-bit")
     check_size(model, (width, height), tileable)
     check_memory(model, (width, height), tile)
     return SynthesisPlan(model, (width, height), outputs, tileable,
-                         bit_depth or model.bit_depth, tile, jobs,
-                         None if save_scales is None else Path(save_scales))
+                         8 if jpeg else bit_depth or model.bit_depth, tile, jobs,
+                         None if save_scales is None else Path(save_scales), notes)
 
 
 def synthesize_to_file(model: Model | str | os.PathLike, output: str | os.PathLike,
@@ -315,6 +362,18 @@ def synthesize_to_file(model: Model | str | os.PathLike, output: str | os.PathLi
     ``plan_synthesis``'s (tileable, bit_depth, tile, jobs, count...). Outputs above
     4096x4096 are made by tiles in bounded memory."""
     plan_synthesis(model, size, output, seed=seed, **options).run()
+
+
+def set_threads(threads: int) -> None:
+    """Use ``threads`` threads in texto's kernels (numba's thread count; default: one per
+    core). Outputs do not depend on it."""
+    import numba
+
+    most = numba.config.NUMBA_NUM_THREADS
+    if not 1 <= threads <= most:
+        raise UsageError(f"--threads must be between 1 and {most} (this machine's cores), "
+                         f"not {threads}")
+    numba.set_num_threads(threads)
 
 
 # ----------------------------------------------------------------------------- inspect
@@ -355,7 +414,7 @@ def write_preview(model: Model, path: str | os.PathLike, seed: int = 0) -> None:
 
     if Path(path).suffix.lower() != ".png":
         raise UsageError(f"--preview writes a PNG file; got {str(path)!r}")
-    check_output_path(path)
+    _usage(check_output_path, path)
     sheet = contact_sheet(model, seed)
     with atomic_output(path) as tmp:
         sheet.save(tmp, format="PNG")
@@ -363,4 +422,4 @@ def write_preview(model: Model, path: str | os.PathLike, seed: int = 0) -> None:
 
 __all__ = ["DegenerateExemplarWarning", "Exemplar", "FitPlan", "SynthesisPlan", "check_model_path",
            "describe", "fit", "parse_size", "plan_fit", "plan_synthesis", "read_exemplar",
-           "synthesize_to_file", "write_preview"]
+           "set_threads", "synthesize_to_file", "write_preview"]

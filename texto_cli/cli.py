@@ -64,7 +64,24 @@ def _message_and_code(e: BaseException) -> tuple[str, int]:
 
 
 class TextoGroup(click.Group):
-    """Turns library errors into one-line messages and exit codes (--debug: tracebacks)."""
+    """Turns library errors into one-line messages and exit codes (--debug: tracebacks),
+    click's usage errors too."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.ClickException as e:
+            hint = ""
+            if isinstance(e, click.UsageError) and e.ctx is not None:
+                hint = f" (see '{e.ctx.command_path} --help')"
+            click.echo(f"texto: error: {e.format_message()}{hint}", err=True)
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo("texto: error: interrupted", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -118,6 +135,33 @@ def _int_list(ctx, param, value: str | None) -> list[int] | None:
     return values
 
 
+class SizeType(click.ParamType):
+    """WIDTHxHEIGHT, or N for NxN."""
+
+    name = "WxH"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        try:
+            return texto_cli.parse_size(value)
+        except texto_cli.UsageError as e:
+            self.fail(str(e).removeprefix("--size "), param, ctx)
+
+
+def threads_option(command):
+    """--threads, for the commands that compute."""
+    def set_threads(ctx, param, value):
+        if value is not None:
+            texto_cli.set_threads(value)
+        return value
+
+    return click.option("--threads", type=int, callback=set_threads, expose_value=False,
+                        help="Threads of texto's kernels (results do not depend on it); use 1 "
+                             "when running several texto processes at once.  "
+                             "[default: one per core]")(command)
+
+
 def _announce_compilation(rep: Reporter) -> None:
     if not texto_cli.kernels_cached():
         rep.info("compiling kernels (first run only, 10 to 30 s) ...")
@@ -142,7 +186,8 @@ def fit_options(command):
 
 
 @main.command(epilog=EPILOG_FIT)
-@click.argument("exemplars", nargs=-1, required=True, metavar="EXEMPLAR...")
+@click.argument("exemplars", nargs=-1, required=True, metavar="EXEMPLAR...",
+                type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Model file to write (.npz).")
 @click.option("-O", "--output-dir", type=click.Path(file_okay=False),
               help="Folder for the models of several exemplars (NAME.npz each).")
@@ -150,6 +195,7 @@ def fit_options(command):
               show_default=True,
               help="; ".join(f"{k}: {v}" for k, v in texto_cli.PRESET_HELP.items()) + ".")
 @fit_options
+@threads_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 def fit(exemplars, output, output_dir, preset, quiet, **options):
     """Learn a texture model from EXEMPLAR (PNG, JPEG or TIFF; - reads stdin)."""
@@ -175,21 +221,26 @@ def fit(exemplars, output, output_dir, preset, quiet, **options):
 
 @main.command(epilog=EPILOG_SYNTH)
 @click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False))
-@click.option("--size", required=True, help="Output size WIDTHxHEIGHT in pixels, e.g. 1280x768.")
-@click.option("-o", "--output", help="Image to write (.png, .tif, .jpg; - for PNG on stdout).  "
-                                     "[default: MODEL_WxH_sSEED.png]")
+@click.option("--size", required=True, type=SizeType(),
+              help="Output size WIDTHxHEIGHT in pixels, e.g. 1280x768 (N: NxN).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Image to write (.png, .tif, .jpg; - for PNG on stdout).  "
+                   "[default: MODEL_WxH_sSEED.png]")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("--count", type=int, default=1, show_default=True,
-              help="Number of variants (seeds SEED, SEED+1, ...), written as NAME_1.png, NAME_2.png ...")
+              help="Number of variants, with seeds SEED, SEED+1, ..., written as NAME_sSEED.png.")
 @click.option("--tileable", is_flag=True, help="Make an image that tiles seamlessly.")
 @click.option("--bit-depth", type=click.Choice(["8", "16"]), help="Output bits per sample.  "
               "[default: the exemplar's]")
 @click.option("--tile", type=int, help="Synthesise in bands and tiles of this many pixels, in bounded "
               "memory (PNG and TIFF).  [default: 1024 above 4096x4096, else off]")
 @click.option("--jobs", type=int, default=1, show_default=True,
-              help="Processes computing tiles in parallel (with --tile).")
+              help="Processes computing the tiles of a band in parallel (with --tile; worth it "
+                   "for outputs of several megapixels).")
 @click.option("--save-scales", type=click.Path(file_okay=False),
-              help="Also write every stage's image before and after transport into this folder.")
+              help="Also write every stage's image before and after transport into this folder "
+                   "(sSEED/ subfolders with --count).")
+@threads_option
 @click.option("-q", "--quiet", is_flag=True, help="No messages on stderr.")
 def synthesize(model_path, size, output, seed, count, tileable, bit_depth, tile, jobs, save_scales,
                quiet):
@@ -200,6 +251,8 @@ def synthesize(model_path, size, output, seed, count, tileable, bit_depth, tile,
                                     tileable=tileable, bit_depth=bit_depth and int(bit_depth),
                                     tile=tile, jobs=jobs, save_scales=save_scales)
     width, height = plan.size
+    for note in plan.notes:
+        rep.warn(note)
     for i, (dest, variant_seed) in enumerate(plan.outputs):
         if plan.tile is not None:
             with rep.progress(f"synthesize {dest}", plan.bands) as task:
@@ -208,7 +261,7 @@ def synthesize(model_path, size, output, seed, count, tileable, bit_depth, tile,
             continue
         stage_images = plan.write(i)
         if stage_images:
-            rep.info(f"wrote {stage_images} stage images to {plan.save_scales}")
+            rep.info(f"wrote {stage_images} stage images to {plan.stage_folder(i)}")
         if dest != "-":
             rep.info(f"wrote {dest} ({width}x{height}, seed {variant_seed})")
 
@@ -218,6 +271,7 @@ def synthesize(model_path, size, output, seed, count, tileable, bit_depth, tile,
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @click.option("--preview", type=click.Path(dir_okay=False),
               help="Write a contact sheet PNG: exemplar, a synthesis, every stage, convergence.")
+@threads_option
 def inspect(model_path, as_json, preview):
     """Show what MODEL holds: exemplar, scales, and the fit's per-scale figures."""
     model = texto_cli.load(model_path)

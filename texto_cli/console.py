@@ -100,9 +100,12 @@ def summary_lines(info: dict) -> list[str]:
     return lines
 
 
-def _sparkline(values: list[float]) -> str:
+def _sparkline(values: list[float], width: int = 8) -> str:
+    """``values`` as at most ``width`` bars (evenly spaced samples of them)."""
     if not values:
         return ""
+    if len(values) > width:
+        values = [values[round(i * (len(values) - 1) / (width - 1))] for i in range(width)]
     bars = "▁▂▃▄▅▆▇█"
     lo, hi = min(values), max(values)
     span = (hi - lo) or 1.0
@@ -129,15 +132,21 @@ def print_description(name: str, info: dict) -> None:
                   + f"; fit in {info['fit_seconds']:.1f} s")
     if info["band_gains"] is not None:
         console.print(gains_text(info))
-    table = Table(show_edge=False)
-    for col in ("stage", "patch", "J", "layers", "clusters", "iters", "octaves", "mass err",
-                "floor", "empty", "fit s", "mass err vs samples"):
-        table.add_column(col, justify="left" if col in ("stage", "mass err vs samples") else "right")
+    # compact enough for 80 columns; the legend names the short headers
+    table = Table(box=None, padding=(0, 1), collapse_padding=True, pad_edge=False,
+                  header_style="bold")
+    for col in ("stage", "patch", "J", "L", "K", "samples", "oct", "error", "floor", "empty",
+                "fit s", "curve"):
+        table.add_column(col, justify="left" if col in ("stage", "curve") else "right",
+                         no_wrap=True)
     for st in info["stages"]:
         table.add_row(st["name"], f"{st['patch']}x{st['patch']}", str(st["targets"]),
-                      str(st["layers"]), str(st["clusters"] or "-"), f"{st['iters']:,}",
+                      str(st["layers"]), str(st["clusters"] or "-"), f"{st['iters']:.0e}",
                       str(st["octaves"] or "all"),
                       f"{st['mass_l1']:.3f}", f"{st['noise_floor']:.3f}",
                       f"{100 * st['empty_share']:.1f}%", f"{st['seconds']:.1f}",
                       _sparkline([p[2] for p in st["trace"]]))
     console.print(table)
+    console.print("L: layers, K: top clusters, oct: octave limit, error: L1 mass error of the "
+                  "map (floor: its sampling noise), empty: share of targets no sample reached, "
+                  "curve: the error as the fit went")
