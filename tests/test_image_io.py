@@ -13,7 +13,7 @@ import numpy as np
 import png
 import pytest
 import tifffile
-from PIL import Image
+from PIL import Image, ImageOps
 
 from texto_cli import image_io
 from texto_cli.errors import ImageError, TextoError
@@ -240,7 +240,7 @@ def test_bilevel_and_lzw_tiff_and_float_tiff():
 
     gray = RNG.integers(0, 256, (10, 14), dtype=np.uint8)
     buf = io.BytesIO()
-    Image.fromarray(gray).save(buf, format="TIFF", compression="tiff_lzw")  # needs the Pillow fallback
+    Image.fromarray(gray).save(buf, format="TIFF", compression="tiff_lzw")
     img, info = read_image(buf.getvalue())
     np.testing.assert_array_equal(to_int(img, 8)[:, :, 0], gray)
 
@@ -263,6 +263,60 @@ def test_tiff_planar_and_miniswhite():
     tifffile.imwrite(buf, g, photometric="miniswhite")
     img, _ = read_image(buf.getvalue())
     np.testing.assert_array_equal(to_int(img, 8)[:, :, 0], 255 - g)
+
+
+@pytest.mark.parametrize("compression", ["lzw", "zstd", "packbits", "zlib"])
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+def test_compressed_16bit_tiff_reads_at_16_bits(compression, channels):
+    """tifffile decodes LZW, zstd... itself (imagecodecs): 16 bits kept, alpha too."""
+    q = RNG.integers(0, 65536, (12, 19, channels)).astype(np.uint16)
+    options = {"photometric": "minisblack" if channels <= 2 else "rgb"}
+    if channels in (2, 4):
+        q[0, 0, -1] = 0
+        options["extrasamples"] = ["unassalpha"]
+    buf = io.BytesIO()
+    tifffile.imwrite(buf, q[:, :, 0] if channels == 1 else q, compression=compression, predictor=True, **options)
+    img, info = read_image(buf.getvalue())
+    assert info.bit_depth == 16 and info.channels == channels
+    np.testing.assert_array_equal(to_int(img, 16), q)
+
+
+def test_jpeg_compressed_tiff_reads_like_pillow():
+    y, x = np.mgrid[0:32, 0:48]
+    rgb = np.stack([x * 5, y * 7, (x + y) * 3], -1).astype(np.uint8)
+    for write in (lambda b: tifffile.imwrite(b, rgb, photometric="rgb", compression="jpeg"),  # YCbCr
+                  lambda b: Image.fromarray(rgb).save(b, format="TIFF", compression="jpeg")):
+        buf = io.BytesIO()
+        write(buf)
+        img, info = read_image(buf.getvalue())
+        assert info == ImageInfo(8, 3, False, "rgb")
+        np.testing.assert_array_equal(to_int(img, 8), np.asarray(Image.open(buf).convert("RGB")))
+        with pytest.raises(ImageError, match="truncated"):  # a cut JPEG strip is not decoded as garbage
+            read_image(buf.getvalue()[: int(len(buf.getvalue()) * 0.9)])
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("compression", [None, "lzw"])
+def test_tiff_orientation_is_applied_like_exif(orientation, compression):
+    rgb = RNG.integers(0, 256, (5, 9, 3), dtype=np.uint8)
+    buf = io.BytesIO()
+    tifffile.imwrite(buf, rgb, photometric="rgb", compression=compression,
+                     extratags=[(274, "H", 1, orientation, True)])
+    img, info = read_image(buf.getvalue())
+    expected = np.asarray(ImageOps.exif_transpose(Image.open(buf)))
+    np.testing.assert_array_equal(to_int(img, 8), expected)
+    assert img.shape[:2] == ((9, 5) if orientation >= 5 else (5, 9))
+
+
+def test_bilevel_tiffs():
+    g = RNG.integers(0, 2, (19, 23)).astype(bool)
+    for save in (lambda b: tifffile.imwrite(b, g, photometric="minisblack"),
+                 lambda b: Image.fromarray(g).save(b, format="TIFF", compression="group4")):
+        buf = io.BytesIO()
+        save(buf)
+        img, info = read_image(buf.getvalue())
+        assert info == ImageInfo(8, 1, False, "bilevel")
+        np.testing.assert_array_equal(img[:, :, 0], g.astype(np.float32))
 
 
 # ------------------------------------------------------------------------------- streaming

@@ -17,20 +17,17 @@ transparency), bilevel images become gray, CMYK / YCbCr / Lab images become
 RGB with Pillow's plain (non colour-managed) conversion, and a PNG ``tRNS``
 colour key becomes an alpha channel.  Multi-frame files (multi-page TIFF,
 animated GIF / PNG) give their first frame.  EXIF orientation is applied to
-images read by Pillow (JPEG, 8-bit PNG...).  Float TIFFs are clipped to
-[0, 1] (NaN -> 0) and count as 16-bit.  No colour management: ICC profiles and
-gamma chunks are ignored, sample values are used as stored.  Other formats
-Pillow reads (BMP, GIF, WebP...) are accepted too.
+images read by Pillow (JPEG, 8-bit PNG...) and the orientation tag to TIFFs.
+Float TIFFs are clipped to [0, 1] (NaN -> 0) and count as 16-bit.  No colour
+management: ICC profiles and gamma chunks are ignored, sample values are used
+as stored.  Other formats Pillow reads (BMP, GIF, WebP...) are accepted too.
 
 Backends, all maintained libraries: ``imagecodecs`` (libpng) decodes 16-bit
-PNGs and encodes every PNG; ``tifffile`` reads and writes TIFF; Pillow reads
-PNGs of 8 bits or fewer (as it always has here, EXIF orientation included),
-JPEG and the other formats, and writes JPEG; ``pypng`` streams the rows of
-``write_bands``'s PNGs.  TIFFs whose compression tifffile cannot decode without
-the optional ``imagecodecs`` package (LZW, JPEG, PackBits) are read by Pillow
-instead; a 16-bit colour TIFF read that way keeps only 8 bits (``bit_depth``
-says 8).  TIFFs are written zlib-compressed, which tifffile reads without
-extras.
+PNGs and encodes every PNG; ``tifffile``, with ``imagecodecs`` for its LZW,
+zstd, PackBits, JPEG and CCITT decoders, reads and writes TIFF at full bit
+depth; Pillow reads PNGs of 8 bits or fewer (as it always has here, EXIF
+orientation included), JPEG and the other formats, and writes JPEG; ``pypng``
+streams the rows of ``write_bands``'s PNGs.  TIFFs are written zlib-compressed.
 
 imageio, the usual front end over these libraries, is bypassed, with one reason
 per format.  PNG: its PNG reader and writer are Pillow's, which reads 16-bit
@@ -275,8 +272,11 @@ def _read_tiff(data: bytes, label: str) -> tuple[np.ndarray, int | None, str]:
     import tifffile
 
     try:
-        with tifffile.TiffFile(io.BytesIO(data)) as tif:
+        with _quiet("tifffile"), tifffile.TiffFile(io.BytesIO(data)) as tif:
             page = tif.pages.first
+            end = max((o + n for o, n in zip(page.dataoffsets, page.databytecounts)), default=0)
+            if end > len(data):  # codecs may decode a cut strip without complaint (JPEG does)
+                raise ImageError(f"{label}: truncated TIFF file ({end - len(data)} bytes of image data missing)")
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 arr = page.asarray()
@@ -284,13 +284,15 @@ def _read_tiff(data: bytes, label: str) -> tuple[np.ndarray, int | None, str]:
             extras = tuple(int(e) for e in page.extrasamples)
             axes = page.axes
             colormap = page.colormap if photometric == 3 else None
-    except Exception as e:  # tifffile raises many types; decide below
-        text = str(e)
-        if "imagecodecs" in text:
-            # A compression tifffile cannot decode alone (LZW, JPEG, PackBits): Pillow can.
-            return _read_with_pillow(data, label)
+            orientation = page.tags.valueof(274, 1)
+            if photometric == 6 and int(page.compression) == 7:
+                photometric = 2  # YCbCr JPEG: the JPEG decoder returns RGB
+    except ImageError:
+        raise
+    except Exception as e:  # tifffile and its codecs raise many types; decide below
         if isinstance(e, MemoryError):
             raise ImageError(f"{label}: image too large") from None
+        text = str(e)
         raise ImageError(f"{label}: truncated or corrupt TIFF file ({text.splitlines()[0] if text else type(e).__name__})") from None
 
     # Bring to (H, W, S); drop singleton axes other than Y, X, S.
@@ -302,6 +304,7 @@ def _read_tiff(data: bytes, label: str) -> tuple[np.ndarray, int | None, str]:
     arr = np.transpose(arr, order)
     if arr.ndim == 2:
         arr = arr[:, :, None]
+    arr = _orient(arr, orientation)
     if arr.dtype.kind not in "uf" and arr.dtype != np.bool_:
         raise ImageError(f"{label}: unsupported TIFF sample type {arr.dtype}")
     if arr.dtype.kind == "u" and arr.dtype.itemsize > 2:
@@ -325,6 +328,8 @@ def _read_tiff(data: bytes, label: str) -> tuple[np.ndarray, int | None, str]:
         color = _recast(np.clip(c, 0, amax), arr.dtype)
 
     mode = {0: "gray", 1: "gray", 2: "rgb", 3: "palette", 5: "cmyk"}[photometric]
+    if arr.dtype == np.bool_:
+        mode = "bilevel"
     if photometric == 0:  # min-is-white
         color = ~color if arr.dtype.kind == "u" or arr.dtype == np.bool_ else 1.0 - color
     elif photometric == 3:
@@ -354,6 +359,29 @@ def _read_tiff(data: bytes, label: str) -> tuple[np.ndarray, int | None, str]:
     return np.concatenate([color, alpha], axis=2), color.shape[2], mode + "+alpha" if mode != "rgb" else "rgba"
 
 
+def _orient(a: np.ndarray, orientation: int) -> np.ndarray:
+    """(H, W, S) as displayed under TIFF/EXIF ``orientation`` 1..8 (as ImageOps.exif_transpose)."""
+    if orientation in (5, 6, 7, 8):
+        a = a.transpose(1, 0, 2)  # 5 is the transpose; 6, 7, 8 add one flip to it
+    if orientation in (2, 3, 6, 7):
+        a = a[:, ::-1]
+    if orientation in (3, 4, 7, 8):
+        a = a[::-1]
+    return a
+
+
+@contextmanager
+def _quiet(logger: str) -> Iterator[None]:
+    """Drop the warnings a library logs (libpng via imagecodecs...): its errors are raised."""
+    log = logging.getLogger(logger)
+    drop = logging.Filter("-")  # passes no record: no logger is named "-"
+    log.addFilter(drop)
+    try:
+        yield
+    finally:
+        log.removeFilter(drop)
+
+
 def _recast(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return np.rint(x).astype(dtype) if np.dtype(dtype).kind == "u" else x.astype(dtype)
 
@@ -368,18 +396,6 @@ def _rescale_like(a: np.ndarray, dtype: np.dtype) -> np.ndarray:
 # ------------------------------------------------------------------ PNG (imagecodecs)
 
 _PNG_CHANNELS = {0: 1, 2: 3, 4: 2, 6: 4}  # colour type -> samples per pixel
-
-
-@contextmanager
-def _quiet(logger: str) -> Iterator[None]:
-    """Drop the warnings a library logs (libpng via imagecodecs...): its errors are raised."""
-    log = logging.getLogger(logger)
-    drop = logging.Filter("-")  # passes no record: no logger is named "-"
-    log.addFilter(drop)
-    try:
-        yield
-    finally:
-        log.removeFilter(drop)
 
 
 def _png_bit_depth(data: bytes) -> int:
