@@ -24,8 +24,9 @@ as stored.  Other formats Pillow reads (BMP, GIF, WebP...) are accepted too.
 
 Backends, all maintained libraries: ``imagecodecs`` (libpng) decodes 16-bit
 PNGs and encodes every PNG; ``tifffile``, with ``imagecodecs`` for its LZW,
-zstd, PackBits, JPEG and CCITT decoders, reads and writes TIFF at full bit
-depth; Pillow reads PNGs of 8 bits or fewer (as it always has here, EXIF
+zstd, PackBits and JPEG decoders, reads and writes TIFF at full bit depth
+(fax-coded bilevel TIFFs go to Pillow when imagecodecs predates its CCITT
+decoder); Pillow reads PNGs of 8 bits or fewer (as it always has here, EXIF
 orientation included), JPEG and the other formats, and writes JPEG; ``pypng``
 streams the rows of ``write_bands``'s PNGs.  TIFFs are written zlib-compressed.
 
@@ -271,9 +272,11 @@ def _read_with_pillow(data: bytes, label: str) -> tuple[np.ndarray, int | None, 
 def _read_tiff(data: bytes, label: str) -> tuple[np.ndarray, int | None, str]:
     import tifffile
 
+    compression = 1
     try:
         with _quiet("tifffile"), tifffile.TiffFile(io.BytesIO(data)) as tif:
             page = tif.pages.first
+            compression = int(page.compression)
             end = max((o + n for o, n in zip(page.dataoffsets, page.databytecounts)), default=0)
             if end > len(data):  # codecs may decode a cut strip without complaint (JPEG does)
                 raise ImageError(f"{label}: truncated TIFF file ({end - len(data)} bytes of image data missing)")
@@ -292,6 +295,8 @@ def _read_tiff(data: bytes, label: str) -> tuple[np.ndarray, int | None, str]:
     except Exception as e:  # tifffile and its codecs raise many types; decide below
         if isinstance(e, MemoryError):
             raise ImageError(f"{label}: image too large") from None
+        if compression in _CCITT:  # fax-coded bilevel: imagecodecs decodes it from 2026.3 on, Pillow always
+            return _read_with_pillow(data, label)
         text = str(e)
         raise ImageError(f"{label}: truncated or corrupt TIFF file ({text.splitlines()[0] if text else type(e).__name__})") from None
 
@@ -357,6 +362,9 @@ def _read_tiff(data: bytes, label: str) -> tuple[np.ndarray, int | None, str]:
         return np.ascontiguousarray(color), None, mode
     alpha = alpha.astype(color.dtype) if alpha.dtype == color.dtype else _rescale_like(alpha, color.dtype)
     return np.concatenate([color, alpha], axis=2), color.shape[2], mode + "+alpha" if mode != "rgb" else "rgba"
+
+
+_CCITT = (2, 3, 4, 32771)  # TIFF compressions: CCITT RLE, Group 3, Group 4, RLE-W
 
 
 def _orient(a: np.ndarray, orientation: int) -> np.ndarray:
