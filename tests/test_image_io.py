@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 import os
 import stat
-import struct
-import zlib
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
+import png
 import pytest
 import tifffile
 from PIL import Image
@@ -116,18 +117,29 @@ def test_jpeg_is_8bit_without_alpha(tmp_path):
     assert np.abs(img - rgba[:, :, :3]).max() < 0.04  # smooth image, quality 95
 
 
-def test_png16_encoder_agrees_with_pillow():
-    """Pillow decodes our 16-bit PNGs (all filter types) identically (to its 8-bit precision)."""
+def _pypng_decode(data: bytes) -> tuple[np.ndarray, dict]:
+    """Decode a PNG with pypng, independently of image_io's decoders."""
+    w, h, rows, meta = png.Reader(bytes=data).read()
+    return np.array([np.asarray(r) for r in rows]).reshape(h, w, meta["planes"]), meta
+
+
+@pytest.mark.parametrize("bit_depth", [8, 16])
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+def test_written_png_decodes_exactly_elsewhere(bit_depth, channels):
+    """pypng reads the samples we wrote; Pillow agrees to its 8-bit precision for 16-bit colour."""
     y, x = np.mgrid[0:40, 0:50]
-    q = np.stack([(x * 1300 + y) % 65536, (y * 1700) % 65536, (x * y * 31) % 65536], -1).astype(np.uint16)
-    q[::5] = RNG.integers(0, 65536, q[::5].shape)  # mix smooth and noisy rows -> several filters
-    data = image_io._encode_png(q)
-    filters = set(image_io._filter_rows(np.ascontiguousarray(q.astype(">u2")).view(np.uint8).reshape(40, -1), 6)[:, 0])
-    assert len(filters) >= 3
-    pil = np.asarray(Image.open(io.BytesIO(data)))
-    np.testing.assert_array_equal(pil, (q >> 8).astype(np.uint8))
-    gray = image_io._encode_png(q[:, :, :1])
-    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(gray))).astype(np.uint16), q[:, :, 0])
+    top = 2**bit_depth - 1
+    q = np.stack([(x * 1300 + y) % (top + 1), (y * 1700) % (top + 1), (x * y * 31) % (top + 1),
+                  (x + y * 50) % (top + 1)][:channels], -1)
+    q[::5] = RNG.integers(0, top + 1, q[::5].shape)  # smooth and noisy rows
+    buf = io.BytesIO()
+    write_image(buf, q / top, bit_depth=bit_depth)
+    samples, meta = _pypng_decode(buf.getvalue())
+    assert meta["bitdepth"] == bit_depth and meta["planes"] == channels
+    np.testing.assert_array_equal(samples, q)
+    if bit_depth == 16 and channels == 3:
+        pil = np.asarray(Image.open(io.BytesIO(buf.getvalue())))
+        np.testing.assert_array_equal(pil, (q >> 8).astype(np.uint8))
 
 
 def test_png16_written_by_pillow_is_decoded_exactly():
@@ -139,34 +151,49 @@ def test_png16_written_by_pillow_is_decoded_exactly():
     np.testing.assert_array_equal(to_int(img, 16)[:, :, 0], g)
 
 
-def _adam7_png16(q: np.ndarray) -> bytes:
-    """A reference interlaced 16-bit PNG writer (independent of the decoder)."""
+def _pypng_bytes(q: np.ndarray, bit_depth: int, **options) -> bytes:
     h, w, c = q.shape
-    raw = b""
-    for x0, y0, dx, dy in image_io._ADAM7:
-        sub = q[y0::dy, x0::dx]
-        if sub.size == 0:
-            continue
-        rows = np.ascontiguousarray(sub.astype(">u2")).view(np.uint8).reshape(sub.shape[0], -1)
-        raw += image_io._filter_rows(rows, 2 * c).tobytes()
-    colour = {1: 0, 2: 4, 3: 2, 4: 6}[c]
-    ihdr = struct.pack(">IIBBBBB", w, h, 16, colour, 0, 0, 1)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + image_io._png_chunk(b"IHDR", ihdr)
-        + image_io._png_chunk(b"IDAT", zlib.compress(raw))
-        + image_io._png_chunk(b"IEND", b"")
-    )
+    buf = io.BytesIO()
+    png.Writer(w, h, greyscale=c <= 2, alpha=c in (2, 4), bitdepth=bit_depth, **options).write(
+        buf, q.astype(np.int64).reshape(h, -1).tolist())
+    return buf.getvalue()
 
 
-@pytest.mark.parametrize("shape", [(13, 11, 3), (1, 1, 4), (9, 2, 2)])
-def test_png16_interlaced(shape):
+@pytest.mark.parametrize("shape", [(13, 11, 3), (1, 1, 4), (9, 2, 2), (17, 10, 1)])
+def test_png16_interlaced(shape, capsys, caplog):
     q = RNG.integers(0, 65536, shape).astype(np.uint16)
     if shape[2] in (2, 4):
         q[:, ::2, -1] = 0  # alpha not opaque: kept
-    img, info = read_image(_adam7_png16(q))
+    img, info = read_image(_pypng_bytes(q, 16, interlace=True))
     np.testing.assert_array_equal(to_int(img, 16), q)
     assert info.bit_depth == 16
+    # libpng's warning about Adam7 and png_read_image is not shown to the user
+    assert capsys.readouterr().err == "" and not caplog.records
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_png16_colour_key_becomes_alpha(channels):
+    q = RNG.integers(0, 65536, (10, 12, channels))
+    q[3, 4] = q[0, 0]
+    key = int(q[0, 0, 0]) if channels == 1 else tuple(int(v) for v in q[0, 0])
+    img, info = read_image(_pypng_bytes(q, 16, transparent=key))
+    assert img.shape == (10, 12, channels + 1) and info.had_alpha and info.bit_depth == 16
+    assert info.mode == ("gray+alpha" if channels == 1 else "rgba")
+    np.testing.assert_array_equal(to_int(img, 16)[:, :, :channels], q)
+    np.testing.assert_array_equal(img[:, :, -1] == 0.0, np.all(q == q[0, 0], axis=2))
+
+
+def test_reading_and_writing_png_compiles_nothing():
+    """No numba kernel of image_io's own: a 16-bit PNG round trip does not even import numba."""
+    code = ("import io, sys, numpy as np\n"
+            "from texto_cli.image_io import read_image, write_image\n"
+            "b = io.BytesIO(); write_image(b, np.random.default_rng(0).random((9, 7, 3)), 16)\n"
+            "read_image(b.getvalue())\n"
+            "assert 'numba' not in sys.modules, 'numba imported'\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(image_io.__file__).parents[1]),
+                                                                      os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 # ----------------------------------------------------------------------------- conversions
@@ -213,7 +240,7 @@ def test_bilevel_and_lzw_tiff_and_float_tiff():
 
     gray = RNG.integers(0, 256, (10, 14), dtype=np.uint8)
     buf = io.BytesIO()
-    Image.fromarray(gray).save(buf, format="TIFF", compression="tiff_lzw")  # needs the Pillow fallback
+    Image.fromarray(gray).save(buf, format="TIFF", compression="tiff_lzw")
     img, info = read_image(buf.getvalue())
     np.testing.assert_array_equal(to_int(img, 8)[:, :, 0], gray)
 
@@ -236,6 +263,88 @@ def test_tiff_planar_and_miniswhite():
     tifffile.imwrite(buf, g, photometric="miniswhite")
     img, _ = read_image(buf.getvalue())
     np.testing.assert_array_equal(to_int(img, 8)[:, :, 0], 255 - g)
+
+
+@pytest.mark.parametrize("compression", ["lzw", "zstd", "packbits", "zlib"])
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+def test_compressed_16bit_tiff_reads_at_16_bits(compression, channels):
+    """tifffile decodes LZW, zstd... itself (imagecodecs): 16 bits kept, alpha too."""
+    q = RNG.integers(0, 65536, (12, 19, channels)).astype(np.uint16)
+    options = {"photometric": "minisblack" if channels <= 2 else "rgb"}
+    if channels in (2, 4):
+        q[0, 0, -1] = 0
+        options["extrasamples"] = ["unassalpha"]
+    buf = io.BytesIO()
+    tifffile.imwrite(buf, q[:, :, 0] if channels == 1 else q, compression=compression, predictor=True, **options)
+    img, info = read_image(buf.getvalue())
+    assert info.bit_depth == 16 and info.channels == channels
+    np.testing.assert_array_equal(to_int(img, 16), q)
+
+
+def test_jpeg_compressed_tiff_reads_like_pillow():
+    y, x = np.mgrid[0:32, 0:48]
+    rgb = np.stack([x * 5, y * 7, (x + y) * 3], -1).astype(np.uint8)
+    for write in (lambda b: tifffile.imwrite(b, rgb, photometric="rgb", compression="jpeg"),  # YCbCr
+                  lambda b: Image.fromarray(rgb).save(b, format="TIFF", compression="jpeg")):
+        buf = io.BytesIO()
+        write(buf)
+        img, info = read_image(buf.getvalue())
+        assert info == ImageInfo(8, 3, False, "rgb")
+        np.testing.assert_array_equal(to_int(img, 8), np.asarray(Image.open(buf).convert("RGB")))
+        with pytest.raises(ImageError, match="truncated"):  # a cut JPEG strip is not decoded as garbage
+            read_image(buf.getvalue()[: int(len(buf.getvalue()) * 0.9)])
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("compression", [None, "lzw"])
+def test_tiff_orientation_is_applied_like_exif(orientation, compression):
+    rgb = RNG.integers(0, 256, (5, 9, 3), dtype=np.uint8)
+    buf = io.BytesIO()
+    tifffile.imwrite(buf, rgb, photometric="rgb", compression=compression,
+                     extratags=[(274, "H", 1, orientation, True)])
+    img, info = read_image(buf.getvalue())
+    exif = {1: rgb, 2: rgb[:, ::-1], 3: np.rot90(rgb, 2), 4: rgb[::-1],  # the EXIF definitions
+            5: np.rot90(rgb[:, ::-1], 1), 6: np.rot90(rgb, -1), 7: np.rot90(rgb[:, ::-1], -1), 8: np.rot90(rgb, 1)}
+    np.testing.assert_array_equal(to_int(img, 8), exif[orientation])
+
+
+def test_bilevel_tiffs():
+    g = RNG.integers(0, 2, (19, 23)).astype(bool)
+    for save in (lambda b: tifffile.imwrite(b, g, photometric="minisblack"),
+                 lambda b: Image.fromarray(g).save(b, format="TIFF", compression="group4")):
+        buf = io.BytesIO()
+        save(buf)
+        img, info = read_image(buf.getvalue())
+        assert info == ImageInfo(8, 1, False, "bilevel")
+        np.testing.assert_array_equal(img[:, :, 0], g.astype(np.float32))
+
+
+# ------------------------------------------------------------------------------- streaming
+
+
+@pytest.mark.parametrize("bit_depth", [8, 16])
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+@pytest.mark.parametrize("band", [7, 100])
+def test_streamed_png_holds_the_samples_of_write_image(tmp_path, bit_depth, channels, band):
+    image = RNG.uniform(-0.05, 1.05, (150, 37, channels)).astype(np.float32)
+    bands = (image[r:r + band] for r in range(0, 150, band))
+    image_io.write_bands(tmp_path / "s.png", bands, 37, 150, channels, bit_depth, band)
+    write_image(tmp_path / "w.png", image, bit_depth)
+    streamed, meta = _pypng_decode((tmp_path / "s.png").read_bytes())
+    whole, _ = _pypng_decode((tmp_path / "w.png").read_bytes())
+    assert meta["bitdepth"] == bit_depth
+    np.testing.assert_array_equal(streamed, whole)
+    assert read_image(tmp_path / "s.png")[1] == read_image(tmp_path / "w.png")[1]
+
+
+@pytest.mark.parametrize("rows", [60, 80])
+def test_streamed_png_with_wrong_row_count_writes_nothing(tmp_path, rows):
+    dest = tmp_path / "out.png"
+    dest.write_bytes(b"precious")
+    image = np.zeros((rows, 10, 3), np.float32)
+    with pytest.raises(ImageError, match=f"got {rows} rows for an image 70 rows high"):
+        image_io.write_bands(dest, (image[r:r + 32] for r in range(0, rows, 32)), 10, 70, 3, 8, 32)
+    assert dest.read_bytes() == b"precious" and sorted(p.name for p in tmp_path.iterdir()) == ["out.png"]
 
 
 # ---------------------------------------------------------------------------------- errors

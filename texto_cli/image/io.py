@@ -17,22 +17,33 @@ transparency), bilevel images become gray, CMYK / YCbCr / Lab images become
 RGB with Pillow's plain (non colour-managed) conversion, and a PNG ``tRNS``
 colour key becomes an alpha channel.  Multi-frame files (multi-page TIFF,
 animated GIF / PNG) give their first frame.  EXIF orientation is applied to
-images read by Pillow (JPEG...).  Float TIFFs are clipped to [0, 1] (NaN -> 0)
-and count as 16-bit.  No colour management: ICC profiles and gamma chunks are
-ignored, sample values are used as stored.  Other formats Pillow reads (BMP,
-GIF, WebP...) are accepted too.
+images read by Pillow (JPEG, 8-bit PNG...) and the orientation tag to TIFFs.
+Float TIFFs are clipped to [0, 1] (NaN -> 0) and count as 16-bit.  No colour
+management: ICC profiles and gamma chunks are ignored, sample values are used
+as stored.  Other formats Pillow reads (BMP, GIF, WebP...) are accepted too.
 
-Backends: Pillow for 8-bit images, ``tifffile`` for TIFF, and a small built-in
-PNG codec for 16-bit PNG, which Pillow truncates to 8 bits for colour images.
-TIFFs whose compression tifffile cannot decode without the optional
-``imagecodecs`` package (LZW, JPEG, PackBits) are read by Pillow instead; a
-16-bit colour TIFF read that way keeps only 8 bits (``bit_depth`` says 8).
-TIFFs are written zlib-compressed, which tifffile reads without extras.
+Backends, all maintained libraries: ``imagecodecs`` (libpng) decodes 16-bit
+PNGs and encodes every PNG; ``tifffile``, with ``imagecodecs`` for its LZW,
+zstd, PackBits and JPEG decoders, reads and writes TIFF at full bit depth
+(fax-coded bilevel TIFFs go to Pillow when imagecodecs predates its CCITT
+decoder); Pillow reads PNGs of 8 bits or fewer (as it always has here, EXIF
+orientation included), JPEG and the other formats, and writes JPEG; ``pypng``
+streams the rows of ``write_bands``'s PNGs.  TIFFs are written zlib-compressed.
+
+imageio, the usual front end over these libraries, is bypassed, with one reason
+per format.  PNG: its PNG reader and writer are Pillow's, which reads 16-bit
+colour PNGs as 8-bit and cannot write them.  TIFF: the alpha and colour policy
+needs the page's photometric, extra samples and colour map, and ``write_bands``
+a TiffWriter to stream tiles into, which tifffile gives directly.  JPEG and the
+other Pillow formats: its EXIF rotation mirrors the channel axis instead of the
+width for palette images (orientations 2, 4, 5 and 7), and its import adds 40 to
+80 ms for the same Pillow calls.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import os
 import stat
 import struct
@@ -261,9 +272,14 @@ def _read_with_pillow(data: bytes, label: str) -> tuple[np.ndarray, int | None, 
 def _read_tiff(data: bytes, label: str) -> tuple[np.ndarray, int | None, str]:
     import tifffile
 
+    compression = 1
     try:
-        with tifffile.TiffFile(io.BytesIO(data)) as tif:
+        with _quiet("tifffile"), tifffile.TiffFile(io.BytesIO(data)) as tif:
             page = tif.pages.first
+            compression = int(page.compression)
+            end = max((o + n for o, n in zip(page.dataoffsets, page.databytecounts)), default=0)
+            if end > len(data):  # codecs may decode a cut strip without complaint (JPEG does)
+                raise ImageError(f"{label}: truncated TIFF file ({end - len(data)} bytes of image data missing)")
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 arr = page.asarray()
@@ -271,13 +287,17 @@ def _read_tiff(data: bytes, label: str) -> tuple[np.ndarray, int | None, str]:
             extras = tuple(int(e) for e in page.extrasamples)
             axes = page.axes
             colormap = page.colormap if photometric == 3 else None
-    except Exception as e:  # tifffile raises many types; decide below
-        text = str(e)
-        if "imagecodecs" in text:
-            # A compression tifffile cannot decode alone (LZW, JPEG, PackBits): Pillow can.
-            return _read_with_pillow(data, label)
+            orientation = page.tags.valueof(274, 1)
+            if photometric == 6 and int(page.compression) == 7:
+                photometric = 2  # YCbCr JPEG: the JPEG decoder returns RGB
+    except ImageError:
+        raise
+    except Exception as e:  # tifffile and its codecs raise many types; decide below
         if isinstance(e, MemoryError):
             raise ImageError(f"{label}: image too large") from None
+        if compression in _CCITT:  # fax-coded bilevel: imagecodecs decodes it from 2026.3 on, Pillow always
+            return _read_with_pillow(data, label)
+        text = str(e)
         raise ImageError(f"{label}: truncated or corrupt TIFF file ({text.splitlines()[0] if text else type(e).__name__})") from None
 
     # Bring to (H, W, S); drop singleton axes other than Y, X, S.
@@ -289,6 +309,7 @@ def _read_tiff(data: bytes, label: str) -> tuple[np.ndarray, int | None, str]:
     arr = np.transpose(arr, order)
     if arr.ndim == 2:
         arr = arr[:, :, None]
+    arr = _orient(arr, orientation)
     if arr.dtype.kind not in "uf" and arr.dtype != np.bool_:
         raise ImageError(f"{label}: unsupported TIFF sample type {arr.dtype}")
     if arr.dtype.kind == "u" and arr.dtype.itemsize > 2:
@@ -312,6 +333,8 @@ def _read_tiff(data: bytes, label: str) -> tuple[np.ndarray, int | None, str]:
         color = _recast(np.clip(c, 0, amax), arr.dtype)
 
     mode = {0: "gray", 1: "gray", 2: "rgb", 3: "palette", 5: "cmyk"}[photometric]
+    if arr.dtype == np.bool_:
+        mode = "bilevel"
     if photometric == 0:  # min-is-white
         color = ~color if arr.dtype.kind == "u" or arr.dtype == np.bool_ else 1.0 - color
     elif photometric == 3:
@@ -341,6 +364,32 @@ def _read_tiff(data: bytes, label: str) -> tuple[np.ndarray, int | None, str]:
     return np.concatenate([color, alpha], axis=2), color.shape[2], mode + "+alpha" if mode != "rgb" else "rgba"
 
 
+_CCITT = (2, 3, 4, 32771)  # TIFF compressions: CCITT RLE, Group 3, Group 4, RLE-W
+
+
+def _orient(a: np.ndarray, orientation: int) -> np.ndarray:
+    """(H, W, S) as displayed under TIFF/EXIF ``orientation`` 1..8 (as ImageOps.exif_transpose)."""
+    if orientation in (5, 6, 7, 8):
+        a = a.transpose(1, 0, 2)  # 5 is the transpose; 6, 7, 8 add one flip to it
+    if orientation in (2, 3, 6, 7):
+        a = a[:, ::-1]
+    if orientation in (3, 4, 7, 8):
+        a = a[::-1]
+    return a
+
+
+@contextmanager
+def _quiet(logger: str) -> Iterator[None]:
+    """Drop the warnings a library logs (libpng via imagecodecs...): its errors are raised."""
+    log = logging.getLogger(logger)
+    drop = logging.Filter("-")  # passes no record: no logger is named "-"
+    log.addFilter(drop)
+    try:
+        yield
+    finally:
+        log.removeFilter(drop)
+
+
 def _recast(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return np.rint(x).astype(dtype) if np.dtype(dtype).kind == "u" else x.astype(dtype)
 
@@ -352,10 +401,9 @@ def _rescale_like(a: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return _recast(a.astype(np.float64) * (dst / src), dtype)
 
 
-# ------------------------------------------------------- built-in 16-bit PNG codec
+# ------------------------------------------------------------------ PNG (imagecodecs)
 
 _PNG_CHANNELS = {0: 1, 2: 3, 4: 2, 6: 4}  # colour type -> samples per pixel
-_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
 
 
 def _png_bit_depth(data: bytes) -> int:
@@ -365,170 +413,39 @@ def _png_bit_depth(data: bytes) -> int:
 
 
 def _read_png16(data: bytes, label: str) -> tuple[np.ndarray, int | None, str]:
-    """Decode a 16-bit PNG (colour types 0, 2, 4, 6, any filter, Adam7)."""
-    pos, idat, ihdr, trns, ended = 8, [], None, None, False
-    n = len(data)
-    while pos < n:
-        if pos + 12 > n:
-            break
-        length, ctype = struct.unpack(">I4s", data[pos : pos + 8])
-        end = pos + 12 + length
-        if end > n:
-            break
-        body = data[pos + 8 : end - 4]
-        (crc,) = struct.unpack(">I", data[end - 4 : end])
-        if zlib.crc32(ctype + body) & 0xFFFFFFFF != crc:
-            raise ImageError(f"{label}: corrupt PNG file (bad checksum in {ctype.decode('latin-1')!r} chunk)")
-        if ctype == b"IHDR":
-            ihdr = struct.unpack(">IIBBBBB", body[:13])
-        elif ctype == b"IDAT":
-            idat.append(body)
-        elif ctype == b"tRNS":
-            trns = body
-        elif ctype == b"IEND":
-            ended = True
-            break
-        pos = end
-    if ihdr is None:
-        raise ImageError(f"{label}: truncated or corrupt PNG file (no header)")
-    width, height, depth, colour, _, _, interlace = ihdr
-    if colour not in _PNG_CHANNELS or depth != 16:
+    """Decode a 16-bit PNG with libpng (imagecodecs): any colour type, filter, Adam7, tRNS."""
+    import imagecodecs
+
+    width, height, _, colour = struct.unpack(">IIBB", data[16:26])
+    if colour not in _PNG_CHANNELS:
         raise ImageError(f"{label}: corrupt PNG file (invalid colour type {colour} for 16 bits)")
     if width == 0 or height == 0:
         raise ImageError(f"{label}: image has no pixels")
     if width * height > 2**28:
         raise ImageError(f"{label}: image too large")
     try:
-        raw = zlib.decompress(b"".join(idat))
-    except zlib.error:
-        raise ImageError(f"{label}: truncated or corrupt PNG file (bad image data)") from None
-    if not ended:
-        raise ImageError(f"{label}: truncated PNG file (no end chunk)")
-
+        with _quiet("imagecodecs"):
+            out = imagecodecs.png_decode(data)
+    except MemoryError:
+        raise ImageError(f"{label}: image too large") from None
+    except Exception as e:  # PngError, or ValueError / UnicodeDecodeError on garbage
+        text = str(e).splitlines()[0] if str(e) else type(e).__name__
+        if "stream too small" in text:  # imagecodecs' words for "the data ends early"
+            raise ImageError(f"{label}: truncated PNG file (image data ends early)") from None
+        raise ImageError(f"{label}: truncated or corrupt PNG file ({text})") from None
     channels = _PNG_CHANNELS[colour]
-    bpp = 2 * channels
-    buf = np.frombuffer(raw, dtype=np.uint8)
-    out = np.empty((height, width, channels), dtype=np.uint16)
-    passes = _ADAM7 if interlace else ((0, 0, 1, 1),)
-    offset = 0
-    for x0, y0, dx, dy in passes:
-        pw, ph = (width - x0 + dx - 1) // dx, (height - y0 + dy - 1) // dy
-        if pw <= 0 or ph <= 0:
-            continue
-        rowbytes = pw * bpp
-        size = ph * (rowbytes + 1)
-        if offset + size > buf.size:
-            raise ImageError(f"{label}: truncated PNG file (missing image data)")
-        rows = np.empty((ph, rowbytes), dtype=np.uint8)
-        bad = _unfilter(buf[offset : offset + size], ph, rowbytes, bpp, rows)
-        if bad >= 0:
-            raise ImageError(f"{label}: corrupt PNG file (bad filter type in row {bad})")
-        out[y0::dy, x0::dx] = rows.view(">u2").reshape(ph, pw, channels)
-        offset += size
-
     alpha_index = {4: 1, 6: 3}.get(colour)
     mode = {0: "gray", 2: "rgb", 4: "gray+alpha", 6: "rgba"}[colour]
-    if trns is not None and colour in (0, 2) and len(trns) >= 2 * channels:
-        key = np.array(struct.unpack(f">{channels}H", trns[: 2 * channels]), dtype=np.uint16)
-        alpha = np.where(np.all(out == key, axis=2), 0, 65535).astype(np.uint16)
-        out = np.concatenate([out, alpha[:, :, None]], axis=2)
-        alpha_index, mode = channels, mode + "+alpha" if colour == 0 else "rgba"
+    if (out.shape[2] if out.ndim == 3 else 1) > channels:  # a tRNS colour key became alpha
+        alpha_index, mode = channels, "gray+alpha" if colour == 0 else "rgba"
     return out, alpha_index, mode
-
-
-def _unfilter_py(data, height, rowbytes, bpp, out):  # pragma: no cover - compiled by numba
-    """Undo PNG row filters. data: uint8 (height*(rowbytes+1),); out: uint8 (height, rowbytes).
-
-    Returns -1 on success, else the index of the first row with an invalid filter type.
-    """
-    for y in range(height):
-        base = y * (rowbytes + 1)
-        ft = data[base]
-        if ft > 4:
-            return y
-        for i in range(rowbytes):
-            x = np.int32(data[base + 1 + i])
-            a = np.int32(out[y, i - bpp]) if i >= bpp else np.int32(0)
-            b = np.int32(out[y - 1, i]) if y > 0 else np.int32(0)
-            if ft == 0:
-                v = x
-            elif ft == 1:
-                v = x + a
-            elif ft == 2:
-                v = x + b
-            elif ft == 3:
-                v = x + (a + b) // 2
-            else:
-                c = np.int32(out[y - 1, i - bpp]) if (y > 0 and i >= bpp) else np.int32(0)
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                if pa <= pb and pa <= pc:
-                    v = x + a
-                elif pb <= pc:
-                    v = x + b
-                else:
-                    v = x + c
-            out[y, i] = v & 255
-    return -1
-
-
-_UNFILTER_JIT = None
-
-
-def _unfilter(data: np.ndarray, height: int, rowbytes: int, bpp: int, out: np.ndarray) -> int:
-    global _UNFILTER_JIT
-    if _UNFILTER_JIT is None:
-        import numba
-
-        _UNFILTER_JIT = numba.njit(cache=True, nogil=True)(_unfilter_py)
-    return int(_UNFILTER_JIT(data, height, rowbytes, bpp, out))
-
-
-def _png_chunk(ctype: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + ctype + body + struct.pack(">I", zlib.crc32(ctype + body) & 0xFFFFFFFF)
-
-
-def _filter_rows(raw: np.ndarray, bpp: int) -> np.ndarray:
-    """PNG-filter uint8 rows (H, R): per row, the filter with least sum |signed bytes|."""
-    x = raw.astype(np.int16)
-    a = np.zeros_like(x)
-    a[:, bpp:] = x[:, :-bpp]
-    b = np.zeros_like(x)
-    b[1:] = x[:-1]
-    c = np.zeros_like(x)
-    c[1:, bpp:] = x[:-1, :-bpp]
-    p = a + b - c
-    pa, pb, pc = np.abs(p - a), np.abs(p - b), np.abs(p - c)
-    paeth = np.where((pa <= pb) & (pa <= pc), a, np.where(pb <= pc, b, c))
-    del p, pa, pb, pc
-    best = x.astype(np.uint8)
-    best_score = np.abs(best.view(np.int8).astype(np.int32)).sum(axis=1)
-    kind = np.zeros(x.shape[0], dtype=np.uint8)
-    for ft, pred in ((1, a), (2, b), (3, (a + b) >> 1), (4, paeth)):
-        cand = (x - pred).astype(np.uint8)  # wraps modulo 256
-        score = np.abs(cand.view(np.int8).astype(np.int32)).sum(axis=1)
-        better = score < best_score
-        best[better], best_score[better], kind[better] = cand[better], score[better], ft
-    return np.concatenate([kind[:, None], best], axis=1)
 
 
 def _encode_png(arr: np.ndarray) -> bytes:
     """Encode uint8 or uint16 (H, W, C), C in 1..4, as a PNG file (bytes)."""
-    h, w, c = arr.shape
-    depth = 16 if arr.dtype == np.uint16 else 8
-    colour = {1: 0, 2: 4, 3: 2, 4: 6}[c]
-    big = arr.astype(">u2" if depth == 16 else np.uint8)
-    raw = np.ascontiguousarray(big).view(np.uint8).reshape(h, w * c * depth // 8)
-    filtered = _filter_rows(raw, c * depth // 8)
-    ihdr = struct.pack(">IIBBBBB", w, h, depth, colour, 0, 0, 0)
-    return b"".join(
-        [
-            _PNG_SIGNATURE,
-            _png_chunk(b"IHDR", ihdr),
-            _png_chunk(b"IDAT", zlib.compress(filtered.tobytes(), PNG_LEVEL)),
-            _png_chunk(b"IEND", b""),
-        ]
-    )
+    import imagecodecs
+
+    return imagecodecs.png_encode(np.ascontiguousarray(arr), level=PNG_LEVEL)
 
 
 # --------------------------------------------------------------------------- writing
@@ -672,13 +589,7 @@ def write_image(dest: PathLike | BinaryIO, image: np.ndarray, bit_depth: int = 8
 def _encode_to(path: Path, arr: np.ndarray, fmt: str) -> None:
     c = arr.shape[2]
     if fmt == "PNG":
-        if arr.dtype == np.uint16:
-            path.write_bytes(_encode_png(arr))
-            return
-        from PIL import Image
-
-        Image.fromarray(arr[:, :, 0] if c == 1 else arr).save(path, format="PNG",
-                                                              compress_level=PNG_LEVEL)
+        path.write_bytes(_encode_png(arr))
     elif fmt == "JPEG":
         from PIL import Image
 
@@ -724,39 +635,34 @@ def write_bands(dest: PathLike, bands: Iterator[np.ndarray], width: int, height:
             raise ImageError(f"{dest}: cannot write file ({e.strerror or e})") from None
 
 
-_STREAM_ROWS = 64
+_STREAM_ROWS = 64  # rows quantised at a time: bounds the temporaries of a wide band
 
 
 def _stream_png(f: BinaryIO, bands: Iterator[np.ndarray], width: int, height: int, channels: int,
                 bit_depth: int) -> None:
-    colour = {1: 0, 2: 4, 3: 2, 4: 6}[channels]
-    f.write(_PNG_SIGNATURE)
-    f.write(_png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, bit_depth, colour, 0, 0, 0)))
-    z = zlib.compressobj(PNG_LEVEL)
-    previous = None  # last raw row of the previous block: the filters look one row up
-    rows = 0
-    bpp = channels * bit_depth // 8
-    for band in bands:
-        # blocks of rows: the filters' temporaries are ~40 bytes per sample of a block
-        for start in range(0, len(band), _STREAM_ROWS):
-            q = _quantise(band[start:start + _STREAM_ROWS], bit_depth)
-            if q.shape[1:] != (width, channels):
-                raise ImageError(f"band of shape {band.shape} does not fit a {width}x{height} image")
-            big = q.astype(">u2" if bit_depth == 16 else np.uint8)
-            raw = np.ascontiguousarray(big).view(np.uint8).reshape(q.shape[0], -1)
-            if previous is None:
-                filtered = _filter_rows(raw, bpp)
-            else:
-                filtered = _filter_rows(np.concatenate([previous, raw]), bpp)[1:]
-            previous = raw[-1:]
-            rows += q.shape[0]
-            data = z.compress(filtered.tobytes())
-            if data:
-                f.write(_png_chunk(b"IDAT", data))
-    if rows != height:
-        raise ImageError(f"got {rows} rows for an image {height} rows high")
-    f.write(_png_chunk(b"IDAT", z.flush()))
-    f.write(_png_chunk(b"IEND", b""))
+    import png
+
+    def rows() -> Iterator[np.ndarray]:
+        count = 0
+        for band in bands:
+            for start in range(0, len(band), _STREAM_ROWS):
+                q = _quantise(band[start:start + _STREAM_ROWS], bit_depth)
+                if q.shape[1:] != (width, channels):
+                    raise ImageError(f"band of shape {band.shape} does not fit a {width}x{height} image")
+                count += q.shape[0]
+                if count > height:
+                    continue  # count them all for the message below
+                big = q.astype(">u2" if bit_depth == 16 else np.uint8)  # PNG samples are big-endian
+                yield from np.ascontiguousarray(big).view(np.uint8).reshape(q.shape[0], -1)
+        if count != height:
+            raise ImageError(f"got {count} rows for an image {height} rows high")
+
+    writer = png.Writer(width, height, greyscale=channels <= 2, alpha=channels in (2, 4),
+                        bitdepth=bit_depth, compression=PNG_LEVEL)
+    try:
+        writer.write_packed(f, rows())
+    except png.Error as e:
+        raise ImageError(f"cannot write a {width}x{height} PNG ({e})") from None
 
 
 def _stream_tiff(f: BinaryIO, bands: Iterator[np.ndarray], width: int, height: int, channels: int,
