@@ -47,7 +47,7 @@ _PUBLIC = {
     "FitConfig": "config", "PRESETS": "config", "PRESET_HELP": "config", "make_config": "config",
     "fit_options": "config",
     "TextoError": "errors", "UsageError": "errors", "ImageError": "errors", "ModelError": "errors",
-    "read_image": "image.io", "write_image": "image.io",
+    "read_image": "image.io", "write_image": "image.io", "MAX_PIXELS": "image.io",
     "Model": "texture.model", "load": "texture.modelfile",
 }
 _ALIASES = {"fit_options": "options"}

@@ -24,8 +24,8 @@ import numpy as np
 
 from .config import FitConfig, make_config
 from .errors import ImageError, UsageError
-from .image.io import (atomic_output, check_output_path, check_writable_target, format_for_path,
-                       read_image, write_bands, write_image)
+from .image.io import (MAX_PIXELS, atomic_output, check_output_path, check_writable_target,
+                       format_for_path, read_image, read_stream, write_bands, write_image)
 from .texture.fitting import DegenerateExemplarWarning, check_exemplar
 from .texture.model import Model
 from .texture.modelfile import FORMAT_VERSION, load
@@ -55,15 +55,18 @@ class Exemplar:
         return f"{w}x{h}, {c} channel(s), {self.facts.get('bit_depth', 8)}-bit"
 
 
-def read_exemplar(source: Any, name: str | None = None) -> Exemplar:
+def read_exemplar(source: Any, name: str | None = None,
+                  max_pixels: int | None = MAX_PIXELS) -> Exemplar:
     """An Exemplar from a path, ``"-"`` (stdin), image bytes, or an array: (H, W[, C]) of
-    uint8, uint16 or floats in [0, 1]."""
+    uint8, uint16 or floats in [0, 1]. Files of more than ``max_pixels`` pixels (None: no
+    limit) are refused before they are decoded."""
     stdin = isinstance(source, str) and source == "-"
     if stdin or isinstance(source, (bytes, bytearray, memoryview)):
-        image, info = read_image(sys.stdin.buffer.read() if stdin else source, label="<stdin>")
+        data = read_stream(sys.stdin.buffer) if stdin else source
+        image, info = read_image(data, label="<stdin>", max_pixels=max_pixels)
         name = name or "stdin"
     elif isinstance(source, (str, os.PathLike)):
-        image, info = read_image(source)
+        image, info = read_image(source, max_pixels=max_pixels)
         name = name or Path(source).name
     else:
         image, facts = _array_exemplar(source)
@@ -98,10 +101,12 @@ def _array_exemplar(array: Any) -> tuple[np.ndarray, dict[str, Any]]:
 
 @dataclass
 class FitPlan:
-    """A validated ``texto fit``: its ``config``, and (exemplar source, model path) ``jobs``."""
+    """A validated ``texto fit``: its ``config``, (exemplar source, model path) ``jobs``, and
+    the largest exemplar it reads, in pixels (None: no limit)."""
 
     config: FitConfig
     jobs: list[tuple[Any, Path | None]]
+    max_pixels: int | None = MAX_PIXELS
 
     @property
     def samples(self) -> int:
@@ -110,7 +115,7 @@ class FitPlan:
 
     def read(self, source: Any) -> Exemplar:
         """Read one exemplar and check it is large enough for the configuration."""
-        exemplar = read_exemplar(source)
+        exemplar = read_exemplar(source, max_pixels=self.max_pixels)
         check_exemplar(exemplar.image.shape, self.config)
         return exemplar
 
@@ -125,25 +130,41 @@ class FitPlan:
         return fit_model(exemplar.image, self.config, exemplar.facts, progress=report)
 
 
-def plan_fit(exemplars: Sequence[Any], output: str | os.PathLike | None = None,
+def plan_fit(exemplars: Sequence[str | os.PathLike], output: str | os.PathLike | None = None,
              output_dir: str | os.PathLike | None = None, preset: str = "default",
-             **options: Any) -> FitPlan:
+             max_megapixels: float | None = MAX_PIXELS / 1e6, **options: Any) -> FitPlan:
     """Validate a ``texto fit``: one exemplar to ``output``, or any number of them to
-    ``output_dir``/NAME.npz (created if needed); ``options`` as ``make_config``'s."""
+    ``output_dir``/NAME.npz (created if needed); every exemplar must exist and no two may
+    share a model file. Exemplars above ``max_megapixels`` (None: no limit) are refused
+    when read. ``options`` as ``make_config``'s."""
     if (output is None) == (output_dir is None):
         raise UsageError("give either -o MODEL.npz (one exemplar) or -O FOLDER (any number)")
     if output is not None and len(exemplars) != 1:
         raise UsageError(f"-o takes one exemplar, got {len(exemplars)}; use -O FOLDER for several")
+    if max_megapixels is not None and not max_megapixels > 0:
+        raise UsageError(f"--max-megapixels must be positive, not {max_megapixels}")
     config = make_config(preset, **options)
+    if sum(str(ex) == "-" for ex in exemplars) > 1:
+        raise UsageError("stdin (-) can be read once only")
+    for ex in exemplars:
+        if str(ex) != "-" and (not Path(ex).exists() or Path(ex).is_dir()):
+            raise ImageError(f"{ex}: " + ("is a directory, not an image file"
+                                          if Path(ex).is_dir() else "no such file"))
     if output is not None:
         jobs = [(exemplars[0], Path(output))]
     else:
-        jobs = [(ex, Path(output_dir) / f"{'stdin' if ex == '-' else Path(ex).stem}.npz")
+        jobs = [(ex, Path(output_dir) / f"{'stdin' if str(ex) == '-' else Path(ex).stem}.npz")
                 for ex in exemplars]
+        seen: dict[Path, Any] = {}
+        for ex, dest in jobs:
+            if dest in seen:
+                raise UsageError(f"{seen[dest]} and {ex} would both be fitted to {dest}; "
+                                 f"rename one or fit them separately")
+            seen[dest] = ex
         Path(output_dir).mkdir(parents=True, exist_ok=True)
     for _, dest in jobs:
         check_model_path(dest)
-    return FitPlan(config, jobs)
+    return FitPlan(config, jobs, None if max_megapixels is None else int(max_megapixels * 1e6))
 
 
 def fit(exemplar: Any, preset: str = "default", progress: Progress | None = None,

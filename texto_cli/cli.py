@@ -56,6 +56,8 @@ def _message_and_code(e: BaseException) -> tuple[str, int]:
         return str(e), 1
     if isinstance(e, MemoryError):
         return "out of memory; try a smaller --size", 1
+    if isinstance(e, BrokenPipeError):
+        return "stdout: the pipe closed before the whole image was written", 1
     if isinstance(e, OSError):
         return f"{e.filename or ''}: {e.strerror or e}".lstrip(": "), 1
     # a bug: still one line, the traceback on request
@@ -91,6 +93,8 @@ class TextoGroup(click.Group):
         except (Exception, KeyboardInterrupt) as e:
             if _debug():
                 raise
+            if isinstance(e, BrokenPipeError):  # nothing more can reach stdout: silence it
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             message, code = _message_and_code(e)
             click.echo(f"texto: error: {message}", err=True)
             sys.exit(code)
@@ -195,28 +199,49 @@ def fit_options(command):
               show_default=True,
               help="; ".join(f"{k}: {v}" for k, v in texto_cli.PRESET_HELP.items()) + ".")
 @fit_options
+@click.option("--max-megapixels", type=float,
+              help="Refuse exemplars larger than this (before decoding them); crop or downscale "
+                   f"larger ones.  [default: {texto_cli.MAX_PIXELS / 1e6:.1f}]")
+@click.option("--keep-going", is_flag=True,
+              help="With several exemplars, report one that fails and go on with the others.")
 @threads_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
-def fit(exemplars, output, output_dir, preset, quiet, **options):
+def fit(exemplars, output, output_dir, preset, max_megapixels, keep_going, quiet, **options):
     """Learn a texture model from EXEMPLAR (PNG, JPEG or TIFF; - reads stdin)."""
     given = {name: value for name, value in options.items() if value is not None}
+    if max_megapixels is not None:
+        given["max_megapixels"] = max_megapixels
     plan = texto_cli.plan_fit(exemplars, output, output_dir, preset, **given)
     rep = Reporter(quiet)
+    failed = []
     for source, dest in plan.jobs:
-        exemplar = plan.read(source)
-        rep.info(f"fitting {exemplar.name}: {exemplar.description}")
-        _announce_compilation(rep)
-        with rep.progress(f"fit {exemplar.name}", plan.samples) as task, \
-                warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", texto_cli.DegenerateExemplarWarning)
-            model = plan.fit(exemplar, progress=lambda done, total: task.update(done))
-        for w in caught:
-            if issubclass(w.category, texto_cli.DegenerateExemplarWarning):
-                rep.warn(f"{exemplar.name}: {w.message}")
-        model.save(dest)
-        for line in summary_lines(texto_cli.describe(model)):
-            rep.info(line)
-        rep.info(f"wrote {dest} ({dest.stat().st_size / 1e6:.1f} MB) in {model.fit_seconds:.1f} s")
+        try:
+            _fit_one(plan, source, dest, rep)
+        except texto_cli.TextoError as e:
+            if not keep_going:
+                raise
+            failed.append(str(source))
+            click.echo(f"texto: error: {e}", err=True)
+    if failed:
+        raise texto_cli.TextoError(f"{len(failed)} of {len(plan.jobs)} exemplars failed: "
+                                   f"{', '.join(failed)}")
+
+
+def _fit_one(plan, source, dest, rep: Reporter) -> None:
+    exemplar = plan.read(source)
+    rep.info(f"fitting {exemplar.name}: {exemplar.description}")
+    _announce_compilation(rep)
+    with rep.progress(f"fit {exemplar.name}", plan.samples) as task, \
+            warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", texto_cli.DegenerateExemplarWarning)
+        model = plan.fit(exemplar, progress=lambda done, total: task.update(done))
+    for w in caught:
+        if issubclass(w.category, texto_cli.DegenerateExemplarWarning):
+            rep.warn(f"{exemplar.name}: {w.message}")
+    model.save(dest)
+    for line in summary_lines(texto_cli.describe(model)):
+        rep.info(line)
+    rep.info(f"wrote {dest} ({dest.stat().st_size / 1e6:.1f} MB) in {model.fit_seconds:.1f} s")
 
 
 @main.command(epilog=EPILOG_SYNTH)

@@ -112,14 +112,14 @@ def _sparkline(values: list[float], width: int = 8) -> str:
     return "".join(bars[min(7, int((v - lo) / span * 7.999))] for v in values)
 
 
-def print_description(name: str, info: dict) -> None:
+def print_description(name: str, info: dict, width: int | None = None) -> None:
     """``texto inspect``'s report of a model on stdout: exemplar, configuration, a table of
-    the stages."""
+    the stages; ``width`` columns (default: the terminal's, 120 in a pipe)."""
     from rich.console import Console
     from rich.table import Table
 
     ex, cfg = info["exemplar"], info["config"]
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+    console = Console(highlight=False, width=width or (None if sys.stdout.isatty() else 120))
     passes = cfg["passes"]
     console.print(f"[bold]{name}[/bold]: texto model format {info['format_version']}, "
                   f"written by texto {info['texto_version']}")

@@ -18,7 +18,7 @@ RGB with Pillow's plain (non colour-managed) conversion, and a PNG ``tRNS``
 colour key becomes an alpha channel.  Multi-frame files (multi-page TIFF,
 animated GIF / PNG) give their first frame.  EXIF orientation is applied to
 images read by Pillow (JPEG, 8-bit PNG...) and the orientation tag to TIFFs.
-Float TIFFs are clipped to [0, 1] (NaN -> 0) and count as 16-bit.  No colour
+Float TIFFs are clipped to [0, 1] (NaN or infinite samples are refused) and count as 16-bit.  No colour
 management: ICC profiles and gamma chunks are ignored, sample values are used
 as stored.  Other formats Pillow reads (BMP, GIF, WebP...) are accepted too.
 
@@ -85,6 +85,10 @@ SUPPORTED_EXTENSIONS: dict[str, str] = {
 # zlib level of written PNGs: textures barely compress, and on a 1280x768 synthesis
 # level 1 is 1.5 times faster than 6 and its file no larger.
 PNG_LEVEL = 1
+#: default largest image read, in pixels (refused above, before decoding; see read_image)
+MAX_PIXELS = 4096 * 4096
+#: largest file or stream read, in bytes
+MAX_BYTES = 1 << 28
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _JPEG_SIGNATURE = b"\xff\xd8\xff"
 _TIFF_SIGNATURES = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
@@ -111,14 +115,17 @@ class ImageInfo:
 
 
 def read_image(
-    source: PathLike | bytes | bytearray | memoryview, *, label: str | None = None
+    source: PathLike | bytes | bytearray | memoryview, *, label: str | None = None,
+    max_pixels: int | None = MAX_PIXELS,
 ) -> tuple[np.ndarray, ImageInfo]:
     """Read an image file (path) or image bytes (e.g. stdin).
 
     Returns ``(image, info)``: ``image`` is float32 ``(H, W, C)`` in [0, 1] with
     C in {1, 2, 3, 4} (see the module docstring for the alpha policy).
     Raises ImageError with a one-line message naming ``label`` (default: the
-    path, or ``<stdin>`` for bytes) on any problem.
+    path, or ``<stdin>`` for bytes) on any problem, among them an image of more than
+    ``max_pixels`` pixels (None: no limit), found from its header before decoding, and
+    a file of more than MAX_BYTES.
     """
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
@@ -128,6 +135,13 @@ def read_image(
         data = _read_file_bytes(source, label)
     if not data:
         raise ImageError(f"{label}: empty file (0 bytes)")
+    if len(data) > MAX_BYTES:
+        raise ImageError(f"{label}: more than {MAX_BYTES >> 20} MiB, too large for an exemplar")
+    size = _dimensions(data)
+    if max_pixels is not None and size is not None and size[0] * size[1] > max_pixels:
+        raise ImageError(f"{label}: {size[0]}x{size[1]} pixels is above the limit of "
+                         f"{max_pixels / 1e6:.3g} megapixels; crop or downscale it (or raise "
+                         f"the limit: texto fit --max-megapixels)")
 
     if data.startswith(_PNG_SIGNATURE) and _png_bit_depth(data) == 16:
         samples, alpha_index, mode = _read_png16(data, label)
@@ -138,10 +152,39 @@ def read_image(
     return _finish(samples, alpha_index, mode, label)
 
 
+def read_stream(f: BinaryIO, label: str = "<stdin>") -> bytes:
+    """The bytes of ``f`` (stdin, a device, a file), at most MAX_BYTES; ImageError beyond."""
+    data = f.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise ImageError(f"{label}: more than {MAX_BYTES >> 20} MiB, too large for an exemplar")
+    return data
+
+
+def _dimensions(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from an image's header, without decoding it; None if unknown."""
+    if data.startswith(_PNG_SIGNATURE) and len(data) >= 24:
+        return struct.unpack(">II", data[16:24])
+    try:
+        if data.startswith(_TIFF_SIGNATURES):
+            import tifffile
+
+            with _quiet("tifffile"), tifffile.TiffFile(io.BytesIO(data)) as tif:
+                page = tif.pages.first
+                return int(page.imagewidth), int(page.imagelength)
+        from PIL import Image
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # DecompressionBombWarning: we judge the size
+            with Image.open(io.BytesIO(data)) as im:
+                return im.size
+    except Exception:  # not an image, or a corrupt one: the decoder says which
+        return None
+
+
 def _read_file_bytes(path: PathLike, label: str) -> bytes:
     try:
         with open(path, "rb") as f:
-            return f.read()
+            return read_stream(f, label)
     except FileNotFoundError:
         raise ImageError(f"{label}: no such file") from None
     except IsADirectoryError:
@@ -197,7 +240,9 @@ def _finish(
             samples = np.delete(samples, alpha_index, axis=2)
     image = samples.astype(np.float32)
     if dt.kind == "f":
-        image = np.clip(np.nan_to_num(image, nan=0.0, posinf=1.0, neginf=0.0), 0.0, 1.0)
+        if not np.isfinite(image).all():
+            raise ImageError(f"{label}: the image has NaN or infinite samples")
+        image = np.clip(image, 0.0, 1.0)
     elif scale != 1.0:
         image *= np.float32(scale)
     image = np.ascontiguousarray(image, dtype=np.float32)
@@ -212,7 +257,9 @@ def _read_with_pillow(data: bytes, label: str) -> tuple[np.ndarray, int | None, 
 
     kind = _kind(data)
     try:
-        im = Image.open(io.BytesIO(data))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
         if kind:
             raise ImageError(f"{label}: truncated or corrupt {kind} file") from None
@@ -566,7 +613,7 @@ def write_image(dest: PathLike | BinaryIO, image: np.ndarray, bit_depth: int = 8
     Raises ImageError.
     """
     if not isinstance(dest, (str, os.PathLike)):
-        dest.write(_encode_png(_quantise(image, bit_depth)))
+        _write_all(dest, _encode_png(_quantise(image, bit_depth)))
         if hasattr(dest, "flush"):
             dest.flush()
         return
@@ -584,6 +631,17 @@ def write_image(dest: PathLike | BinaryIO, image: np.ndarray, bit_depth: int = 8
             raise
         except OSError as e:
             raise ImageError(f"{dest}: cannot write file ({e.strerror or e})") from None
+
+
+def _write_all(f: BinaryIO, data: bytes) -> None:
+    """Write all of ``data``: an unbuffered stream (stdout under PYTHONUNBUFFERED) may take
+    part of it per call. A closed pipe raises BrokenPipeError."""
+    view = memoryview(data)
+    while view:
+        n = f.write(view)
+        if n is None:  # a non-blocking stream that would block
+            raise ImageError("the output stream does not accept data")
+        view = view[n:]
 
 
 def _encode_to(path: Path, arr: np.ndarray, fmt: str) -> None:

@@ -103,6 +103,9 @@ class PatchSampler:
 LIMIT_MARGIN = 0.03
 #: largest side (pixels) of the trial syntheses that choose the band gains
 GAIN_TRIAL_SIDE = 512
+#: largest side (pixels) of the syntheses that sample each stage's input and try its octave
+#: limits (the exemplar's size below that)
+SAMPLE_SIDE = 1024
 
 
 def choose_octave_limit(model: Model, stage: Stage, coarse_shape: tuple[int, int],
@@ -169,7 +172,11 @@ def fit(image: np.ndarray, config: FitConfig, exemplar_info: dict | None = None,
     info.update(exemplar_info or {})
     model = Model(config, info, pyramid, stages=[])
     rng = np.random.default_rng(config.seed)
-    coarse = pyramid[-1].shape[:2]
+    exemplar_coarse = pyramid[-1].shape[:2]
+    # syntheses the exemplar's size, at most SAMPLE_SIDE pixels a side: memory does not grow
+    # with the exemplar
+    most = -(-SAMPLE_SIDE // config.zoom)
+    coarse = (min(exemplar_coarse[0], most), min(exemplar_coarse[1], most))
     for spec in config.stages:
         t0 = time.perf_counter()
         positions, counts, targets = choose_targets(model.levels[spec.scale], spec.patch,
@@ -200,7 +207,7 @@ def fit(image: np.ndarray, config: FitConfig, exemplar_info: dict | None = None,
         t0 = time.perf_counter()
         # trial syntheses twice the exemplar's size, at most GAIN_TRIAL_SIDE pixels a side
         most = -(-GAIN_TRIAL_SIDE // config.zoom)
-        canvas = (min(2 * coarse[0], most), min(2 * coarse[1], most))
+        canvas = (min(2 * exemplar_coarse[0], most), min(2 * exemplar_coarse[1], most))
         model.band_gains, model.gain_diagnostics = fit_band_gains(model, canvas, rng,
                                                                   config.gain_octaves)
         model.gain_diagnostics["seconds"] = time.perf_counter() - t0
