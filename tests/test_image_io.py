@@ -186,11 +186,11 @@ def test_png16_colour_key_becomes_alpha(channels):
 def test_reading_and_writing_png_compiles_nothing():
     """No numba kernel of image_io's own: a 16-bit PNG round trip does not even import numba."""
     code = ("import io, sys, numpy as np\n"
-            "from texto_cli.image_io import read_image, write_image\n"
+            "from texto_cli.image.io import read_image, write_image\n"
             "b = io.BytesIO(); write_image(b, np.random.default_rng(0).random((9, 7, 3)), 16)\n"
             "read_image(b.getvalue())\n"
             "assert 'numba' not in sys.modules, 'numba imported'\n")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(image_io.__file__).parents[1]),
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(image_io.__file__).parents[2]),
                                                                       os.environ.get("PYTHONPATH")]))}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
