@@ -17,6 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from common import cores, cpu_model, load_average, run_measured
@@ -42,14 +43,14 @@ def main(argv: list[str] | None = None) -> int:
             rows.append({"side": side, "megapixels": side * side / 1e6, "peak_mib": peak,
                          "seconds": seconds})
             print(f"  {side:>5}x{side:<5} peak {peak:7.0f} MiB  fit {seconds:6.1f} s", flush=True)
-    base = rows[0]
-    print("\n| exemplar | megapixels | peak RSS | above the 256x256 fit, per megapixel | fit time |")
-    print("|---|---|---|---|---|")
+    print("\n| exemplar | megapixels | peak RSS | fit time |\n|---|---|---|---|")
     for r in rows:
-        extra = r["megapixels"] - base["megapixels"]
-        per = f"{(r['peak_mib'] - base['peak_mib']) / extra:.0f} MiB" if extra > 0 else "-"
         print(f"| {r['side']}x{r['side']} | {r['megapixels']:.2f} | {r['peak_mib']:.0f} MiB | "
-              f"{per} | {r['seconds']:.1f} s |")
+              f"{r['seconds']:.1f} s |")
+    mp = np.array([r["megapixels"] for r in rows])
+    slope, intercept = np.polyfit(mp, [r["peak_mib"] for r in rows], 1)
+    print(f"\npeak RSS ~ {intercept:.0f} MiB + {slope:.0f} MiB per megapixel of exemplar "
+          f"(least squares over the {len(rows)} sizes)")
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"fit_memory{'_quick' if args.quick else ''}.json").write_text(json.dumps(rows, indent=2))
     return 0
