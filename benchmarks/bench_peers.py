@@ -1,11 +1,10 @@
-"""texto against its two peers, side by side on one machine (DESIGN.md sections 4 and 5).
+"""texto against its two peers, side by side on one machine.
 
 Run ``python benchmarks/bench_peers.py [--embark BIN] [--reference DIR]
 [--reference-python PY] [--samples a,b] [--reference-samples a,b] [--size 512]
-[--speed-sample cobbles] [--runs 3] [--out DIR] [--reuse]``.
+[--speed-sample cobbles] [--runs 3] [--out DIR] [--reuse] [--quick]``.
 
-The peers (neither is a dependency of texto; see the build notes kept with the
-project's design documents):
+The peers (neither is a dependency of texto; build them outside the repository):
 
 * Embark's texture-synthesis 0.8 (Rust CLI), ``--embark`` its binary; run with 2
   threads as ``BIN --out-size WxH --out OUT -t 2 --seed S --no-progress generate X``.
@@ -315,7 +314,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3, help="1280x768 runs per method (reference: 1)")
     ap.add_argument("--out", help="output folder (default benchmarks/out/peers)")
     ap.add_argument("--reuse", action="store_true", help="reuse the models of an earlier run")
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke run: cobbles only, 256x256 outputs, one 1280x768 run")
     args = ap.parse_args(argv)
+    if args.quick:
+        args.samples = args.samples or "cobbles"
+        args.size, args.runs = 256, 1
+        args.out = args.out or str(OUT / "peers_quick")
 
     available = sorted(p.stem for p in SAMPLES.glob("*.png"))
     available = [n for n in ORDER if n in available] + [n for n in available if n not in ORDER]
