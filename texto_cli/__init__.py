@@ -42,7 +42,8 @@ def kernels_cached() -> bool:
 
 _PUBLIC = {
     "fit": "api", "plan_fit": "api", "plan_synthesis": "api", "synthesize_to_file": "api",
-    "describe": "api", "write_preview": "api", "set_threads": "api", "read_exemplar": "api", "parse_size": "api",
+    "describe": "api", "write_preview": "api", "set_threads": "api",
+    "inpaint": "api", "plan_inpaint": "api", "read_exemplar": "api", "parse_size": "api",
     "DegenerateExemplarWarning": "api", "FitPlan": "api", "SynthesisPlan": "api",
     "FitConfig": "config", "PRESETS": "config", "PRESET_HELP": "config", "make_config": "config",
     "fit_options": "config",

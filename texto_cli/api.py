@@ -24,8 +24,9 @@ import numpy as np
 
 from .config import FitConfig, make_config
 from .errors import ImageError, UsageError
-from .image.io import (MAX_PIXELS, atomic_output, check_output_path, check_writable_target,
-                       format_for_path, read_image, read_stream, write_bands, write_image)
+from .image.io import (MAX_PIXELS, SUPPORTED_EXTENSIONS, atomic_output, atomic_write_bytes,
+                       check_output_path, check_writable_target, format_for_path, read_image,
+                       read_stream, write_bands, write_image)
 from .texture.fitting import DegenerateExemplarWarning, check_exemplar
 from .texture.model import Model
 from .texture.modelfile import FORMAT_VERSION, load
@@ -441,6 +442,141 @@ def write_preview(model: Model, path: str | os.PathLike, seed: int = 0) -> None:
         sheet.save(tmp, format="PNG")
 
 
-__all__ = ["DegenerateExemplarWarning", "Exemplar", "FitPlan", "SynthesisPlan", "check_model_path",
-           "describe", "fit", "parse_size", "plan_fit", "plan_synthesis", "read_exemplar",
-           "set_threads", "synthesize_to_file", "write_preview"]
+
+
+# ---------------------------------------------------------------------------- inpaint
+
+
+#: largest image ``inpaint`` reads, in pixels (the work is bounded by the hole's crop)
+INPAINT_MAX_PIXELS = 100_000_000
+
+
+def read_mask(mask: Any, image: np.ndarray, alpha: bool = False) -> np.ndarray:
+    """(H, W) bool, True where ``image`` (float (H, W, C)) is to be filled: a path or an
+    array the image's size whose non-zero pixels (in any colour channel) are the hole; or,
+    with ``alpha``, the pixels of ``image`` whose alpha is 0."""
+    H, W, C = image.shape
+    if alpha:
+        if C not in (2, 4):
+            raise UsageError("--mask alpha needs an image with an alpha channel")
+        return image[:, :, -1] == 0
+    if isinstance(mask, (str, os.PathLike)):
+        values, info = read_image(mask, max_pixels=INPAINT_MAX_PIXELS)
+        colours = values[:, :, :-1] if info.channels in (2, 4) else values
+    else:
+        colours = np.asarray(mask)
+        colours = colours[:, :, None] if colours.ndim == 2 else colours
+    if colours.shape[:2] != (H, W):
+        raise UsageError(f"the mask is {colours.shape[1]}x{colours.shape[0]} pixels, the image "
+                         f"{W}x{H}: they must be the same size")
+    return (colours > 0).any(axis=2)
+
+
+@dataclass
+class InpaintPlan:
+    """A validated ``texto inpaint``: ``hole`` (H, W) bool in ``image`` (float32 (H, W, C),
+    colour channels), the ``alpha`` channel if the mask was it, the model (None: fit one on
+    the known part with ``config``), where to write, at what bit depth."""
+
+    image: np.ndarray
+    hole: np.ndarray
+    output: Path | None
+    bit_depth: int
+    seed: int = 0
+    model: Model | None = None
+    config: FitConfig | None = None
+    alpha: np.ndarray | None = None
+    source: Path | None = None
+
+    @property
+    def empty(self) -> bool:
+        """The mask is empty: there is nothing to fill."""
+        return not self.hole.any()
+
+    def fit(self, progress: Progress | None = None) -> Model:
+        """The model of the known part of the image (when none was given)."""
+        from .texture.inpainting import fit_known
+
+        plan = FitPlan(self.config, [])
+        report = None if progress is None else (
+            lambda k, n, done, total: progress(
+                sum(s.iters for s in self.config.stages[:k]) + done, plan.samples))
+        return fit_known(self.image, ~self.hole, self.config, {"mode": "inpaint"}, report)
+
+    def run(self, progress: Progress | None = None) -> np.ndarray:
+        """Fill the hole (fitting a model first if none was given) and write the output if
+        there is one; returns it (float32 (H, W, C), alpha included)."""
+        from .texture.inpainting import inpaint
+
+        if self.empty:
+            result = self.image if self.alpha is None else np.dstack([self.image, self.alpha])
+            if self.source is not None and self.output is not None and \
+                    format_for_path(self.source) == format_for_path(self.output):
+                atomic_write_bytes(self.output, self.source.read_bytes())  # a true copy
+                return result
+        else:
+            if self.model is None:
+                self.model = self.fit(progress)
+            result = inpaint(self.model, self.image, ~self.hole, seed=self.seed)
+            if self.alpha is not None:
+                result = np.dstack([result, np.where(self.hole, 1.0, self.alpha)])
+        if self.output is not None:
+            write_image(self.output, result, bit_depth=self.bit_depth)
+        return result
+
+
+def plan_inpaint(image: Any, mask: Any, output: str | os.PathLike | None,
+                 model: Model | str | os.PathLike | None = None, seed: int = 0,
+                 preset: str = "default", **options: Any) -> InpaintPlan:
+    """Validate a ``texto inpaint``: ``image`` (a path or an array), ``mask`` (a path, an
+    array, or "alpha": the pixels whose alpha is 0), the output (PNG or TIFF: known pixels
+    are written back exactly, which JPEG cannot), the model (a Model, a .npz path, or None
+    to fit one on the known part with ``preset`` and ``options``, those of ``texto fit``);
+    ``output`` None: ``run`` only returns the result."""
+    from .texture.inpainting import check_known
+
+    if seed < 0:
+        raise UsageError(f"--seed must be nonnegative, got {seed}")
+    if output is not None:
+        if _usage(format_for_path, output) == "JPEG":
+            raise UsageError("inpaint writes PNG or TIFF: JPEG would change the known pixels")
+        _usage(check_output_path, output)
+    config = None if model is not None else make_config(preset, seed=seed, **options)
+    if model is not None and options:
+        raise UsageError(f"fit options ({', '.join(options)}) do not apply with --model")
+    exemplar = read_exemplar(image, max_pixels=INPAINT_MAX_PIXELS)
+    pixels = exemplar.image
+    is_alpha = isinstance(mask, str) and mask == "alpha"
+    hole = read_mask(mask, pixels, alpha=is_alpha)
+    alpha = pixels[:, :, -1].copy() if is_alpha else None
+    colours = np.ascontiguousarray(pixels[:, :, :-1]) if is_alpha else pixels
+    if hole.all():
+        raise UsageError("the mask covers the whole image: no known pixels to fill it from")
+    if model is not None and not isinstance(model, Model):
+        model = load(model)
+    if model is not None and model.channels != colours.shape[2]:
+        raise UsageError(f"the model has {model.channels} channel(s), the image "
+                         f"{colours.shape[2]} (alpha excluded with --mask alpha): fit a model "
+                         f"on an image like it")
+    if hole.any() and model is None:
+        check_known(~hole, config)
+    source = Path(image) if isinstance(image, (str, os.PathLike)) and str(image) != "-" and \
+        Path(image).suffix.lower() in SUPPORTED_EXTENSIONS else None
+    return InpaintPlan(colours, hole, None if output is None else Path(output),
+                       exemplar.facts.get("bit_depth", 8), seed, model, config, alpha, source)
+
+
+def inpaint(image: Any, mask: Any, model: Model | str | os.PathLike | None = None,
+            seed: int = 0, preset: str = "default", **options: Any) -> np.ndarray:
+    """``image`` (a path or an (H, W[, C]) array) with the pixels of ``mask`` (a path, an
+    array of the image's size whose non-zero pixels are the hole, or "alpha") filled with
+    new texture of ``model`` (a Model or a .npz path; None: a model fitted on the known
+    part with ``preset`` and ``options``). Known pixels are unchanged. Returns float32
+    (H, W, C) in [0, 1]."""
+    return plan_inpaint(image, mask, None, model, seed, preset, **options).run()
+
+
+__all__ = ["DegenerateExemplarWarning", "Exemplar", "FitPlan", "InpaintPlan", "SynthesisPlan",
+           "check_model_path", "describe", "fit", "inpaint", "parse_size", "plan_fit",
+           "plan_inpaint", "plan_synthesis", "read_exemplar", "set_threads",
+           "synthesize_to_file", "write_preview"]

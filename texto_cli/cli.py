@@ -110,6 +110,7 @@ def main(debug: bool) -> None:
     texto fit EXEMPLAR -o MODEL.npz          learn a texture model
     texto synthesize MODEL.npz --size WxH    make new images of the texture
     texto inspect MODEL.npz                  show what a model holds
+    texto inpaint IMAGE --mask MASK -o OUT   fill a hole with new texture
     """
     if debug:
         os.environ["TEXTO_DEBUG"] = "1"
@@ -289,6 +290,52 @@ def synthesize(model_path, size, output, seed, count, tileable, bit_depth, tile,
             rep.info(f"wrote {stage_images} stage images to {plan.stage_folder(i)}")
         if dest != "-":
             rep.info(f"wrote {dest} ({width}x{height}, seed {variant_seed})")
+
+
+EPILOG_INPAINT = """\b
+Examples:
+  texto inpaint wall.png --mask hole.png -o wall_filled.png
+  texto inpaint wall.png --mask hole.png -o wall_filled.png --preset fast
+  texto inpaint scan.png --mask alpha -o scan_repaired.png --model paper.npz
+"""
+
+
+@main.command(epilog=EPILOG_INPAINT)
+@click.argument("image", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--mask", required=True, type=click.Path(dir_okay=False),
+              help="Grayscale image of IMAGE's size: non-zero pixels are filled; or 'alpha': "
+                   "the pixels of IMAGE whose alpha is 0.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Image to write (.png or .tif): IMAGE with the hole filled.")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False),
+              help="A model fitted elsewhere (same channels as IMAGE).  [default: fit one on "
+                   "the known part of IMAGE, with the fit options below]")
+@click.option("--preset", type=click.Choice(list(texto_cli.PRESETS)), default="default",
+              show_default=True, help="The fit's preset (without --model).")
+@fit_options
+@threads_option
+@click.option("-q", "--quiet", is_flag=True, help="No progress or messages on stderr.")
+def inpaint(image, mask, output, model_path, preset, quiet, **options):
+    """Fill the MASK region of IMAGE with new texture that joins its surroundings.
+
+    --seed seeds the fill (and the fit, without --model)."""
+    given = {name: value for name, value in options.items() if value is not None}
+    rep = Reporter(quiet)
+    _announce_compilation(rep)
+    plan = texto_cli.plan_inpaint(image, mask, output, model_path, given.pop("seed", 0), preset,
+                                  **given)
+    if plan.empty:
+        plan.run()
+        rep.info(f"the mask is empty: nothing to fill; wrote {output}, a copy of {image}")
+        return
+    if plan.model is None:
+        rep.info(f"fitting a model on the known part of {image} "
+                 f"({100 * (1 - plan.hole.mean()):.0f}% of it)")
+        samples = sum(spec.iters for spec in plan.config.stages)
+        with rep.progress("fit", samples) as task:
+            plan.model = plan.fit(progress=lambda done, total: task.update(done))
+    plan.run()
+    rep.info(f"wrote {output} ({int(plan.hole.sum())} pixels filled)")
 
 
 @main.command(epilog=EPILOG_INSPECT)

@@ -120,14 +120,66 @@ def patch_sliced_wasserstein_levels(
             break
         xa = _random_patches(a, patch, n_patches, rng)
         xb = _random_patches(b, patch, n_patches, rng)
-        dirs = rng.standard_normal((xa.shape[1], n_proj)).astype(np.float32)
-        dirs /= np.linalg.norm(dirs, axis=0, keepdims=True)
-        pa = np.sort(xa @ dirs, axis=0)
-        pb = np.sort(xb @ dirs, axis=0)
-        n = min(len(pa), len(pb))
-        diff = _quantiles(pa, n).astype(np.float64) - _quantiles(pb, n)
-        dists.append(float(np.sqrt(np.mean(diff * diff))))
+        dists.append(_sliced_w2(xa, xb, n_proj, rng))
     return dists
+
+
+def _sliced_w2(xa: np.ndarray, xb: np.ndarray, n_proj: int, rng: np.random.Generator) -> float:
+    """SW2 between the patch sets xa (n, D) and xb (m, D) on n_proj random directions."""
+    dirs = rng.standard_normal((xa.shape[1], n_proj)).astype(np.float32)
+    dirs /= np.linalg.norm(dirs, axis=0, keepdims=True)
+    pa = np.sort(xa @ dirs, axis=0)
+    pb = np.sort(xb @ dirs, axis=0)
+    n = min(len(pa), len(pb))
+    diff = _quantiles(pa, n).astype(np.float64) - _quantiles(pb, n)
+    return float(np.sqrt(np.mean(diff * diff)))
+
+
+def region_sliced_wasserstein(image: np.ndarray, region_a: np.ndarray, region_b: np.ndarray,
+                              patch: int = PATCH, levels: int = 4, n_proj: int = 64,
+                              n_patches: int = 20000, min_patches: int = 16,
+                              seed: int = 0) -> list[float]:
+    """``patch_sliced_wasserstein_levels`` between two regions of one image (inpainting:
+    the filled region against the known one): at each pyramid level, the patches lying
+    wholly in ``region_a`` against those wholly in ``region_b`` ((H, W) bool; a coarse
+    pixel belongs to a region if its filter footprint does, ``pyramid.mask_pyramid``).
+    Levels where a region holds fewer than ``min_patches`` patches end the list."""
+    from .image.patches import whole_patches
+    from .image.pyramid import mask_pyramid
+
+    img = as_image(image)
+    rng = np.random.default_rng(seed)
+    dists = []
+    pyr = build_pyramid(img, levels)
+    for lvl, ra, rb in zip(pyr, mask_pyramid(region_a, levels), mask_pyramid(region_b, levels)):
+        if min(lvl.shape[:2]) < patch:
+            break
+        sets = []
+        for region in (ra, rb):
+            rows, cols = np.nonzero(whole_patches(region, patch))
+            if len(rows) < min_patches:
+                return dists
+            pick = rng.choice(len(rows), size=min(n_patches, len(rows)), replace=False)
+            sets.append(_patches_at(lvl, patch, rows[pick], cols[pick]))
+        dists.append(_sliced_w2(*sets, n_proj, rng))
+    return dists
+
+
+def seam_ratio(image: np.ndarray, hole: np.ndarray, ring: int = 2) -> float:
+    """Mean gradient magnitude on the hole's boundary ring (pixels within ``ring`` of the
+    boundary, on either side) over the mean gradient elsewhere, inside and outside the hole:
+    1 when the edge of a filled hole does not show, above 1 for a visible seam."""
+    from .image.conditional import dilate
+
+    img = as_image(image, np.float64)
+    gy = np.zeros(img.shape[:2])
+    gx = np.zeros(img.shape[:2])
+    gy[:-1] = np.sqrt(((img[1:] - img[:-1]) ** 2).sum(axis=2))
+    gx[:, :-1] = np.sqrt(((img[:, 1:] - img[:, :-1]) ** 2).sum(axis=2))
+    grad = np.hypot(gx, gy)[:-1, :-1]
+    hole = np.asarray(hole, bool)
+    band = (dilate(hole, ring) & dilate(~hole, ring))[:-1, :-1]
+    return float(grad[band].mean() / grad[~band].mean())
 
 
 def _nearest(queries: np.ndarray, base: np.ndarray, q_block: int = 512, b_block: int = 4096) -> np.ndarray:

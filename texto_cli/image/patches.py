@@ -27,6 +27,13 @@ def grid_shape(shape: tuple[int, int], w: int, periodic: bool = False,
     return (shape[0] - w) // stride + 1, (shape[1] - w) // stride + 1
 
 
+def whole_patches(valid: np.ndarray, w: int) -> np.ndarray:
+    """(Hp, Wp) bool: which w x w patches of an image (``grid_shape``) lie wholly inside
+    ``valid`` (H, W) bool."""
+    bad = np.pad(np.cumsum(np.cumsum(~np.asarray(valid, bool), 0), 1), ((1, 0), (1, 0)))
+    return (bad[w:, w:] - bad[:-w, w:] - bad[w:, :-w] + bad[:-w, :-w]) == 0
+
+
 def extract(image: np.ndarray, rows: np.ndarray, cols: np.ndarray, w: int,
             periodic: bool = False) -> np.ndarray:
     """(n, w*w*C) float32 patches of (H, W, C) ``image`` with top-left corners (rows, cols)."""

@@ -27,7 +27,7 @@ from .._shared import as_image
 from . import filters
 
 __all__ = ["downsample", "upsample", "lowpass", "subtract_lowpass", "octave_bands", "band_std",
-           "scale_bands", "keep_coarse", "build_pyramid", "min_size_for", "max_scales_for", "MIN_PATCHES_PER_SIDE"]
+           "scale_bands", "keep_coarse", "build_pyramid", "mask_pyramid", "min_size_for", "max_scales_for", "MIN_PATCHES_PER_SIDE"]
 
 #: The coarsest scale must be at least this many patch widths wide and high.
 MIN_PATCHES_PER_SIDE = 2
@@ -201,6 +201,15 @@ def build_pyramid(image: np.ndarray, scales: int, periodic: bool = False) -> lis
     levels = [np.ascontiguousarray(image, dtype=np.float32)]
     for _ in range(scales - 1):
         levels.append(downsample(levels[-1], periodic=periodic))
+    return levels
+
+
+def mask_pyramid(valid: np.ndarray, scales: int) -> list[np.ndarray]:
+    """(h_s, w_s) bool per level of ``build_pyramid``: a coarse pixel is valid if every
+    fine pixel its filter reads is valid (``valid``: (H, W) bool, level 0)."""
+    levels = [np.asarray(valid, dtype=bool)]
+    for _ in range(scales - 1):
+        levels.append(downsample(levels[-1].astype(np.float32)) >= np.float32(1 - 1e-6))
     return levels
 
 

@@ -32,8 +32,8 @@ from ..errors import UsageError
 from .model import Model
 from .stage import Stage, StageSpec
 from ..metrics import PATCH, patch_sliced_wasserstein_levels
-from ..image.patches import extract, grid_shape
-from ..image.pyramid import build_pyramid, min_size_for
+from ..image.patches import extract, grid_shape, whole_patches
+from ..image.pyramid import build_pyramid, mask_pyramid, min_size_for
 from .synthesis import run
 
 #: progress(stage, n_stages, samples_done, samples_total)
@@ -44,16 +44,21 @@ class DegenerateExemplarWarning(UserWarning):
     """The exemplar has few distinct patches (flat, binary or repetitive): the model is degenerate."""
 
 
-def choose_targets(level: np.ndarray, patch: int, J: int,
-                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Draw J patch positions of ``level`` (all if fewer) and merge identical patches.
+def choose_targets(level: np.ndarray, patch: int, J: int, rng: np.random.Generator,
+                   valid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Draw J patch positions of ``level`` (all if fewer) and merge identical patches;
+    ``valid`` (h, w) bool: only patches whose pixels are all valid (``whole_patches``).
 
     Returns positions (J', 2) int32, counts (J',) int32 (positions merged into each
     target) and the target patches (J', D) float32, J' <= J, sorted by patch value.
     """
     Hp, Wp = grid_shape(level.shape[:2], patch)
-    J = min(J, Hp * Wp)
-    flat = np.sort(rng.choice(Hp * Wp, size=J, replace=False))
+    if valid is None:
+        J = min(J, Hp * Wp)
+        flat = np.sort(rng.choice(Hp * Wp, size=J, replace=False))
+    else:
+        allowed = np.flatnonzero(whole_patches(valid, patch))
+        flat = np.sort(rng.choice(allowed, size=min(J, len(allowed)), replace=False))
     positions = np.stack([flat // Wp, flat % Wp], axis=1).astype(np.int32)
     patches = extract(level, positions[:, 0], positions[:, 1], patch)
     unique, first, counts = np.unique(patches, axis=0, return_index=True, return_counts=True)
@@ -157,11 +162,12 @@ def check_exemplar(shape: tuple[int, ...], config: FitConfig) -> None:
 
 
 def fit(image: np.ndarray, config: FitConfig, exemplar_info: dict | None = None,
-        progress: Progress | None = None) -> Model:
+        progress: Progress | None = None, known: np.ndarray | None = None) -> Model:
     """Fit a model to ``image`` (H, W, C) float32 in [0, 1] with ``config``.
 
     exemplar_info: facts stored in the model (bit_depth, mode...). The same
-    image, config and seed give identical model arrays.
+    image, config and seed give identical model arrays. ``known`` (H, W) bool: the
+    targets are patches of known pixels only (``pyramid.mask_pyramid``; inpainting).
     """
     image = as_image(image)
     check_exemplar(image.shape, config)
@@ -171,6 +177,7 @@ def fit(image: np.ndarray, config: FitConfig, exemplar_info: dict | None = None,
             "bit_depth": 8, "mode": "unknown"}
     info.update(exemplar_info or {})
     model = Model(config, info, pyramid, stages=[])
+    valid = None if known is None else mask_pyramid(known, config.scales)
     rng = np.random.default_rng(config.seed)
     exemplar_coarse = pyramid[-1].shape[:2]
     # syntheses the exemplar's size, at most SAMPLE_SIDE pixels a side: memory does not grow
@@ -179,8 +186,9 @@ def fit(image: np.ndarray, config: FitConfig, exemplar_info: dict | None = None,
     coarse = (min(exemplar_coarse[0], most), min(exemplar_coarse[1], most))
     for spec in config.stages:
         t0 = time.perf_counter()
-        positions, counts, targets = choose_targets(model.levels[spec.scale], spec.patch,
-                                                    spec.targets, rng)
+        positions, counts, targets = choose_targets(
+            model.levels[spec.scale], spec.patch, spec.targets, rng,
+            None if known is None else valid[spec.scale])
         J = len(positions)
         if J < 0.5 * counts.sum():
             warnings.warn(f"{spec.name}: only {J} distinct {spec.patch}x{spec.patch} patches "
