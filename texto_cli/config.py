@@ -74,29 +74,28 @@ class FitConfig:
                          high=10 ** 10, fast=100_000)
     step: float = _option(0.125, "Multiplier of the automatic step size.", low=1e-6, high=1e6,
                           fast=1.0, metavar="C")
-    detail: bool = _option(True, "A last transport of small patches at the finest scale, "
-                                 "each pixel taking the centre of its chosen patch.", fast=False)
+    detail: bool = _option(True, "A last transport of small patches, each pixel taking its "
+                                 "patch's centre.", fast=False)
     detail_patch: int = _option(5, "Patch side of the detail stage.", low=1, high=31,
                                 metavar="W")
     detail_targets: int = _option(4000, "Exemplar patches of the detail stage.", low=2,
                                   high=1_000_000, metavar="J")
     detail_clusters: int = _option(20, "Top-layer clusters of the detail stage.", low=1,
                                    metavar="K")
-    octaves: int = _option(3, "Octaves each stage may change, from its own scale down; "
-                              "coarser ones are kept (0: no limit). The stages at the finest "
-                              "scale measure whether a smaller limit or none does better.",
+    octaves: int = _option(3, "Octaves each stage may change, from its scale down (0: all); "
+                              "the finest stages measure whether fewer do better.",
                            low=0, high=8, fast=0)
     gain_octaves: int = _option(4, "Finest octaves whose energy the fit calibrates to the "
                                    "exemplar's, per channel (0: none).", low=0, high=8, fast=0)
-    window: float = _option(0.15, "The upsampling averages its blocks with Gaussian weights "
-                                  "of this standard deviation, a fraction of the block side "
-                                  "(0: plain mean).", low=0.0, high=1.0, fast=0.0, metavar="S")
+    window: float = _option(0.15, "Gaussian weights of the upsampled blocks: standard "
+                                  "deviation over the block side (0: plain mean).", low=0.0,
+                            high=1.0, fast=0.0, metavar="S")
     passes: int = _option(2, "Transports at the finest scale, each fitted to the output of "
                              "the one before.", low=1, high=4, fast=1)
-    stride: int = _option(2, "Those transports take the patches of every N-th row and column "
-                             "only (1: all; at most the patch side).", low=1, high=31, fast=1)
-    seed: int = _option(0, "Random seed: the same exemplar, options and seed give the same "
-                           "model.", low=0, high=2 ** 63 - 1)
+    stride: int = _option(2, "They transport the patches of every N-th row and column only "
+                             "(1: all).", low=1, high=31, fast=1)
+    seed: int = _option(0, "Random seed: the same inputs and seed give the same model.",
+                        low=0, high=2 ** 63 - 1)
 
     @property
     def zoom(self) -> int:
@@ -141,9 +140,8 @@ PRESETS: dict[str, FitConfig] = {
     "fast": FitConfig(**{opt.name: opt.fast for opt in options() if opt.fast is not _SAME}),
 }
 PRESET_HELP = {
-    "default": "the best model: 7x7 patches, 4-layer maps, two finest passes, detail stage, "
-               "octave limits, band gains",
-    "fast": "the reference code's configuration: 3x3 patches, J = 1000, 1 layer, 1e5 samples",
+    "default": "the best model",
+    "fast": "the reference code's: 3x3 patches, J = 1000, 1 layer, 1e5 samples",
 }
 
 
