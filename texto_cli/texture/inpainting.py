@@ -106,8 +106,15 @@ def inpaint(model, image: np.ndarray, known: np.ndarray, seed: int = 0) -> np.nd
     if h * w > MAX_CROP_PIXELS:
         raise UsageError(f"the hole and its context span {w}x{h} pixels, more than texto "
                          f"inpaints at once ({MAX_CROP_PIXELS / 1e6:.0f} megapixels)")
-    # sides that are multiples of the zoom: mirror the crop if the image is too small
-    pad = ((0, -h % f), (0, -w % f))
+    # at the image's edges, mirrored context (a hole reaching an edge goes on beyond it, so
+    # its last pixels are interior ones); then sides that are multiples of the zoom
+    H, W = known.shape
+    extra = f * widest
+    top, left = extra * (rows.start == 0), extra * (cols.start == 0)
+    bottom, right = extra * (rows.stop == H), extra * (cols.stop == W)
+    bottom += -(h + top + bottom) % f
+    right += -(w + left + right) % f
+    pad = ((top, bottom), (left, right))
     crop = np.pad(crop, pad + ((0, 0),), mode="symmetric")
     k = np.pad(k, pad, mode="symmetric")
     if min(crop.shape[:2]) < widest * f:
@@ -126,7 +133,7 @@ def inpaint(model, image: np.ndarray, known: np.ndarray, seed: int = 0) -> np.nd
     if model.active_gains is not None:
         gained = scale_bands(x.copy(), model.active_gains)
         x += _fade(~k, BLEND)[:, :, None] * (gained - x)
-    x = np.clip(x + model.offset, 0.0, 1.0)[:h, :w]
+    x = np.clip(x + model.offset, 0.0, 1.0)[top:top + h, left:left + w]
     region = out[rows, cols]
     region[~known[rows, cols]] = x[~known[rows, cols]]
     return out
