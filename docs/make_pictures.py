@@ -3,7 +3,9 @@
 ``python docs/make_pictures.py [out/demo_model.npz]`` writes
 * docs/demo.jpg: the exemplar beside the 1280x768 demo synthesis (seed 1), both at 3/4 size;
 * docs/tileable.jpg: a 256x256 tileable synthesis (seed 3), tiled 2x2;
-* docs/preview.png: the ``texto inspect --preview`` contact sheet.
+* docs/preview.png: the ``texto inspect --preview`` contact sheet;
+* docs/inpaint.jpg: the cobbles sample with the blob hole of ``benchmarks/bench_inpaint.py``
+  and texto's fill, taken from that bench's sheet (run it first; skipped if absent).
 """
 
 from __future__ import annotations
@@ -43,6 +45,15 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "texto_cli", "inspect", str(model_path),
                     "--preview", str(DOCS / "preview.png")], check=True, stdout=subprocess.DEVNULL)
     print("wrote docs/demo.jpg, docs/tileable.jpg, docs/preview.png")
+
+    sheet_path = ROOT / "benchmarks" / "out" / "inpaint" / "cobbles_blob.png"
+    if sheet_path.exists():
+        bench, _ = read_image(sheet_path)
+        side = bench.shape[0]  # panels: the holed image, texto, the two baselines
+        pair = np.ones((side, 2 * side + GAP, 3), np.float32)
+        pair[:, :side], pair[:, side + GAP:] = bench[:, :side], bench[:, side:2 * side]
+        write_image(DOCS / "inpaint.jpg", pair)
+        print("wrote docs/inpaint.jpg")
 
 
 if __name__ == "__main__":

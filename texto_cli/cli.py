@@ -173,8 +173,13 @@ def _announce_compilation(rep: Reporter) -> None:
 
 
 def fit_options(command):
-    """Decorate ``command`` with one click option per fit option (``texto_cli.fit_options``).
-    Every option defaults to None: only those given on the command line reach the API."""
+    """Decorate ``command`` with --preset and one click option per fit option
+    (``texto_cli.fit_options``). Every option but --preset defaults to None: only those
+    given on the command line reach the API."""
+    command = click.option("--preset", type=click.Choice(list(texto_cli.PRESETS)),
+                           default="default", show_default=True,
+                           help="; ".join(f"{k}: {v}" for k, v in texto_cli.PRESET_HELP.items())
+                           + ".")(command)
     for opt in reversed(texto_cli.fit_options()):
         help = f"{opt.help}  [default: {opt.shown_default}]"
         if isinstance(opt.default, bool):
@@ -196,9 +201,6 @@ def fit_options(command):
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Model file to write (.npz).")
 @click.option("-O", "--output-dir", type=click.Path(file_okay=False),
               help="Folder for the models of several exemplars (NAME.npz each).")
-@click.option("--preset", type=click.Choice(list(texto_cli.PRESETS)), default="default",
-              show_default=True,
-              help="; ".join(f"{k}: {v}" for k, v in texto_cli.PRESET_HELP.items()) + ".")
 @fit_options
 @click.option("--max-megapixels", type=float,
               help="Refuse exemplars larger than this (before decoding them); crop or downscale "
@@ -310,8 +312,6 @@ Examples:
 @click.option("--model", "model_path", type=click.Path(dir_okay=False),
               help="A model fitted elsewhere (same channels as IMAGE).  [default: fit one on "
                    "the known part of IMAGE, with the fit options below]")
-@click.option("--preset", type=click.Choice(list(texto_cli.PRESETS)), default="default",
-              show_default=True, help="The fit's preset (without --model).")
 @fit_options
 @threads_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress or messages on stderr.")
