@@ -68,6 +68,8 @@ def test_fitting_on_the_known_part_uses_known_patches_only(files, exemplar):
         assert ok[st.positions[:, 0], st.positions[:, 1]].all(), st.spec.name
     filled = plan.run()
     np.testing.assert_array_equal(filled[~hole], exemplar[~hole])
+    model.save(files / "known_part.npz")  # a valid model file: its exemplar is in [0, 1]
+    assert texto_cli.load(files / "known_part.npz").config == model.config
     assert 0.6 < seam_ratio(filled, hole) < 1.6
 
 

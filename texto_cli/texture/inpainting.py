@@ -48,9 +48,10 @@ def check_known(known: np.ndarray, config) -> None:
 
 def prefill(image: np.ndarray, known: np.ndarray, seed: int = 0) -> np.ndarray:
     """``image`` with its unknown pixels drawn from the Gaussian texture of the known ones
-    (conditioned on a 16-pixel band around them): float32 (H, W, C)."""
+    (conditioned on a 16-pixel band around them), clipped to [0, 1]: float32 (H, W, C)."""
     mean, spot = masked_spot(image, known)
-    return conditional_adsn(spot, mean, image, known, np.random.default_rng(seed), band=16)
+    filled = conditional_adsn(spot, mean, image, known, np.random.default_rng(seed), band=16)
+    return np.clip(filled, 0.0, 1.0, out=filled)
 
 
 def fit_known(image: np.ndarray, known: np.ndarray, config, facts: dict | None = None,
