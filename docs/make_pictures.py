@@ -27,6 +27,11 @@ GAP = 9
 
 def main() -> None:
     model_path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "out" / "demo_model.npz"
+    demo_pictures(model_path)
+    inpaint_picture()
+
+
+def demo_pictures(model_path: Path) -> None:
     model = load(model_path)
     source = ROOT / "sample_textures" / model.exemplar["source"]
     exemplar, _ = read_image(source)
@@ -46,6 +51,8 @@ def main() -> None:
                     "--preview", str(DOCS / "preview.png")], check=True, stdout=subprocess.DEVNULL)
     print("wrote docs/demo.jpg, docs/tileable.jpg, docs/preview.png")
 
+
+def inpaint_picture() -> None:
     sheet_path = ROOT / "benchmarks" / "out" / "inpaint" / "cobbles_blob.png"
     if sheet_path.exists():
         bench, _ = read_image(sheet_path)

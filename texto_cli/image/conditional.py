@@ -45,12 +45,14 @@ def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
 
 def conditional_adsn(spot: np.ndarray, mean: np.ndarray, image: np.ndarray, known: np.ndarray,
                      rng: np.random.Generator, band: int = 8, iters: int = 200,
-                     tol: float = 1e-4) -> np.ndarray:
+                     tol: float = 1e-4, nugget: float = 1e-2) -> np.ndarray:
     """``image`` (float (H, W, C)) with its unknown pixels (``known`` (H, W) False) drawn
     from the ADSN field of ``spot``/``mean`` (``masked_spot``) conditioned on the known
     pixels within ``band`` pixels of the unknown ones. Returns float32 (H, W, C); known
     pixels are ``image``'s. ``iters``/``tol``: the conjugate-gradient budget and relative
-    residual; a small nugget (1e-6 of the field's variance) keeps the system definite."""
+    residual; ``nugget``: a share of the field's variance added to the diagonal, which keeps
+    the system well conditioned for smooth, long-range covariances (kriging with a little
+    observation noise)."""
     H, W, C = image.shape
     known = np.asarray(known, dtype=bool)
     hole = ~known
@@ -74,7 +76,7 @@ def conditional_adsn(spot: np.ndarray, mean: np.ndarray, image: np.ndarray, know
             S = (np.conj(T) * V).sum(axis=2, keepdims=True)
             return np.fft.irfft2(T * S, s=G, axes=(0, 1))[:H, :W]
 
-        nugget = 1e-6 * float((spot ** 2).sum())
+        nugget = nugget * float((spot ** 2).sum())
         residual = np.where(B[:, :, None], image - field, 0.0)
 
         def apply(v: np.ndarray) -> np.ndarray:
