@@ -1,7 +1,6 @@
 """What a new user tripped over (issue 23), one test per numbered item."""
 
 import hashlib
-import io
 import os
 import subprocess
 import sys
