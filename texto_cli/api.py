@@ -100,6 +100,20 @@ def _array_exemplar(array: Any) -> tuple[np.ndarray, dict[str, Any]]:
     return np.ascontiguousarray(a), {"bit_depth": 8, "mode": "array"}
 
 
+def fit_samples(config: FitConfig) -> int:
+    """Stochastic-gradient samples of one fit, over all stages (the unit of fit progress)."""
+    return sum(spec.iters for spec in config.stages)
+
+
+def _fit_progress(config: FitConfig, progress: Progress | None):
+    """``fitting.fit``'s progress(stage, stages, done, total) as progress(samples done,
+    ``fit_samples``), or None."""
+    if progress is None:
+        return None
+    total = fit_samples(config)
+    return lambda k, n, done, _: progress(sum(s.iters for s in config.stages[:k]) + done, total)
+
+
 @dataclass
 class FitPlan:
     """A validated ``texto fit``: its ``config``, (exemplar source, model path) ``jobs``, and
@@ -111,8 +125,8 @@ class FitPlan:
 
     @property
     def samples(self) -> int:
-        """Stochastic-gradient samples of one fit, over all stages (the unit of progress)."""
-        return sum(spec.iters for spec in self.config.stages)
+        """``fit_samples`` of the configuration."""
+        return fit_samples(self.config)
 
     def read(self, source: Any) -> Exemplar:
         """Read one exemplar and check it is large enough for the configuration."""
@@ -124,11 +138,8 @@ class FitPlan:
         """Fit a model to ``exemplar``. progress(samples done, samples in all) as it goes."""
         from .texture.fitting import fit as fit_model
 
-        def report(k: int, n: int, stage_done: int, stage_total: int) -> None:
-            if progress is not None:
-                progress(sum(s.iters for s in self.config.stages[:k]) + stage_done, self.samples)
-
-        return fit_model(exemplar.image, self.config, exemplar.facts, progress=report)
+        return fit_model(exemplar.image, self.config, exemplar.facts,
+                         progress=_fit_progress(self.config, progress))
 
 
 def plan_fit(exemplars: Sequence[str | os.PathLike], output: str | os.PathLike | None = None,
@@ -493,15 +504,18 @@ class InpaintPlan:
         """The mask is empty: there is nothing to fill."""
         return not self.hole.any()
 
+    @property
+    def samples(self) -> int:
+        """``fit_samples`` of the known-part fit's configuration."""
+        return fit_samples(self.config)
+
     def fit(self, progress: Progress | None = None) -> Model:
-        """The model of the known part of the image (when none was given)."""
+        """The model of the known part of the image (when none was given); progress(samples
+        done, ``samples``)."""
         from .texture.inpainting import fit_known
 
-        plan = FitPlan(self.config, [])
-        report = None if progress is None else (
-            lambda k, n, done, total: progress(
-                sum(s.iters for s in self.config.stages[:k]) + done, plan.samples))
-        return fit_known(self.image, ~self.hole, self.config, {"mode": "inpaint"}, report)
+        return fit_known(self.image, ~self.hole, self.config, {"mode": "inpaint"},
+                         _fit_progress(self.config, progress))
 
     def run(self, progress: Progress | None = None) -> np.ndarray:
         """Fill the hole (fitting a model first if none was given) and write the output if

@@ -172,6 +172,11 @@ def _announce_compilation(rep: Reporter) -> None:
         rep.info("compiling kernels (first run only, 10 to 30 s) ...")
 
 
+def _given(options: dict) -> dict:
+    """The fit options given on the command line (click passes the others as None)."""
+    return {name: value for name, value in options.items() if value is not None}
+
+
 def fit_options(command):
     """Decorate ``command`` with --preset and one click option per fit option
     (``texto_cli.fit_options``). Every option but --preset defaults to None: only those
@@ -211,7 +216,7 @@ def fit_options(command):
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 def fit(exemplars, output, output_dir, preset, max_megapixels, keep_going, quiet, **options):
     """Learn a texture model from EXEMPLAR (PNG, JPEG or TIFF; - reads stdin)."""
-    given = {name: value for name, value in options.items() if value is not None}
+    given = _given(options)
     if max_megapixels is not None:
         given["max_megapixels"] = max_megapixels
     plan = texto_cli.plan_fit(exemplars, output, output_dir, preset, **given)
@@ -319,7 +324,7 @@ def inpaint(image, mask, output, model_path, preset, quiet, **options):
     """Fill the MASK region of IMAGE with new texture that joins its surroundings.
 
     --seed seeds the fill (and the fit, without --model)."""
-    given = {name: value for name, value in options.items() if value is not None}
+    given = _given(options)
     rep = Reporter(quiet)
     _announce_compilation(rep)
     plan = texto_cli.plan_inpaint(image, mask, output, model_path, given.pop("seed", 0), preset,
@@ -331,8 +336,7 @@ def inpaint(image, mask, output, model_path, preset, quiet, **options):
     if plan.model is None:
         rep.info(f"fitting a model on the known part of {image} "
                  f"({100 * (1 - plan.hole.mean()):.0f}% of it)")
-        samples = sum(spec.iters for spec in plan.config.stages)
-        with rep.progress("fit", samples) as task:
+        with rep.progress("fit", plan.samples) as task:
             plan.model = plan.fit(progress=lambda done, total: task.update(done))
     plan.run()
     rep.info(f"wrote {output} ({int(plan.hole.sum())} pixels filled)")

@@ -32,7 +32,7 @@ import numpy as np
 
 from .._shared import as_image
 
-__all__ = ["adsn_spot", "adsn_field"]
+__all__ = ["adsn_spot", "adsn_field", "spot_spectrum", "convolved_noise", "linear_grid"]
 
 
 def adsn_spot(exemplar: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -69,6 +69,25 @@ def _fold(t: np.ndarray, gh: int, gw: int) -> np.ndarray:
     return padded.reshape(ph // gh, gh, pw // gw, gw, c).sum(axis=(0, 2))
 
 
+def linear_grid(shape: tuple[int, int], spot_shape: tuple[int, ...]) -> tuple[int, int]:
+    """The FFT grid on which convolving a spot with noise covers ``shape`` with no lag of
+    the spot wrapping around (``periodic=False``)."""
+    return _fast_size(shape[0] + spot_shape[0] - 1), _fast_size(shape[1] + spot_shape[1] - 1)
+
+
+def spot_spectrum(t: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+    """rfft2 (gh, gw // 2 + 1, C) of spot t (h, w, C) placed on ``grid`` (``_fold``)."""
+    return np.fft.rfft2(_fold(t, *grid), axes=(0, 1))
+
+
+def convolved_noise(spectrum: np.ndarray, grid: tuple[int, int], shape: tuple[int, int],
+                    rng: np.random.Generator) -> np.ndarray:
+    """t (*) W on ``grid`` cropped to ``shape``: float64 (H, W, C), W one draw of white noise
+    ``rng.standard_normal(grid)`` shared by the channels; ``spectrum``: ``spot_spectrum``."""
+    noise = np.fft.rfft2(rng.standard_normal(grid))
+    return np.fft.irfft2(spectrum * noise[:, :, None], s=grid, axes=(0, 1))[:shape[0], :shape[1]]
+
+
 def adsn_field(
     exemplar: np.ndarray,
     shape: tuple[int, int],
@@ -85,14 +104,7 @@ def adsn_field(
     if out_h < 1 or out_w < 1:
         raise ValueError(f"output shape must be positive, got {shape}")
     m, t = adsn_spot(exemplar)
-    h, w, _ = t.shape
-    if periodic:
-        gh, gw = out_h, out_w
-    else:
-        gh, gw = _fast_size(out_h + h - 1), _fast_size(out_w + w - 1)
-    spot = _fold(t, gh, gw)
-    noise = rng.standard_normal((gh, gw))
-    spectrum = np.fft.rfft2(spot, axes=(0, 1)) * np.fft.rfft2(noise)[:, :, None]
-    field = np.fft.irfft2(spectrum, s=(gh, gw), axes=(0, 1))[:out_h, :out_w]
+    grid = (out_h, out_w) if periodic else linear_grid((out_h, out_w), t.shape)
+    field = convolved_noise(spot_spectrum(t, grid), grid, (out_h, out_w), rng)
     field += m
     return np.ascontiguousarray(field, dtype=np.float32)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .adsn import _fast_size
+from .adsn import convolved_noise, linear_grid, spot_spectrum
 
 
 def masked_spot(image: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -59,13 +59,9 @@ def conditional_adsn(spot: np.ndarray, mean: np.ndarray, image: np.ndarray, know
     out = np.array(image, dtype=np.float32)
     if not hole.any():
         return out
-    h, w = spot.shape[:2]
-    G = (_fast_size(H + h - 1), _fast_size(W + w - 1))
-    padded = np.zeros(G + (C,))
-    padded[:h, :w] = spot
-    T = np.fft.rfft2(padded, axes=(0, 1))  # (G0, G1 // 2 + 1, C)
-    field = np.fft.irfft2(T * np.fft.rfft2(rng.standard_normal(G))[:, :, None], s=G,
-                          axes=(0, 1))[:H, :W] + mean
+    G = linear_grid((H, W), spot.shape)
+    T = spot_spectrum(spot, G)  # (G0, G1 // 2 + 1, C)
+    field = convolved_noise(T, G, (H, W), rng) + mean
     B = dilate(hole, band) & known
     if B.any():
         def gamma(v: np.ndarray) -> np.ndarray:

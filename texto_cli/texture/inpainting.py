@@ -21,6 +21,7 @@ import numpy as np
 
 from .._shared import as_image
 from ..errors import UsageError
+from ..image.adsn import adsn_spot
 from ..image.conditional import conditional_adsn, dilate, masked_spot
 from ..image.patches import whole_patches
 from ..image.pyramid import build_pyramid, mask_pyramid, scale_bands
@@ -125,7 +126,7 @@ def inpaint(model, image: np.ndarray, known: np.ndarray, seed: int = 0) -> np.nd
     levels = [lvl - model.offset for lvl in build_pyramid(crop, S)]
     valid = mask_pyramid(k, S)
     rng = np.random.default_rng(seed)
-    mean, spot = masked_spot(model.levels[-1], np.ones(model.levels[-1].shape[:2], bool))
+    mean, spot = adsn_spot(model.levels[-1])
     x = conditional_adsn(spot, mean, levels[-1], valid[-1], rng, band=widest)
     for stage in model.stages:
         x = stage.output(x, stage.transport(x))
