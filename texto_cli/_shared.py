@@ -1,4 +1,4 @@
-"""Small helpers shared by texto's subpackages."""
+"""Small helpers shared by texto's subpackages: array coercion and mask morphology."""
 
 from __future__ import annotations
 
@@ -14,3 +14,16 @@ def as_image(image, dtype=np.float32, name: str = "image") -> np.ndarray:
     if x.ndim != 3:
         raise ValueError(f"{name} must be (H, W, C) or (H, W), got shape {np.shape(image)}")
     return x
+
+
+def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
+    """``mask`` (h, w) bool grown by ``radius`` pixels (a square neighbourhood)."""
+    out = np.asarray(mask, dtype=bool).copy()
+    for _ in range(radius):
+        grown = out.copy()
+        grown[1:] |= out[:-1]
+        grown[:-1] |= out[1:]
+        grown[:, 1:] |= grown[:, :-1].copy()
+        grown[:, :-1] |= grown[:, 1:].copy()
+        out = grown
+    return out

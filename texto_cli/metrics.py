@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._shared import as_image
+from ._shared import as_image, dilate
 from .image.pyramid import build_pyramid, lowpass
 
 #: patch side of the measures
@@ -169,8 +169,6 @@ def seam_ratio(image: np.ndarray, hole: np.ndarray, ring: int = 2) -> float:
     """Mean gradient magnitude on the hole's boundary ring (pixels within ``ring`` of the
     boundary, on either side) over the mean gradient elsewhere, inside and outside the hole:
     1 when the edge of a filled hole does not show, above 1 for a visible seam."""
-    from .image.conditional import dilate
-
     img = as_image(image, np.float64)
     gy = np.zeros(img.shape[:2])
     gx = np.zeros(img.shape[:2])

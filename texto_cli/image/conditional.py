@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._shared import dilate
 from .adsn import convolved_noise, linear_grid, spot_spectrum
 
 
@@ -28,19 +29,6 @@ def masked_spot(image: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.nd
     k = np.asarray(known, dtype=bool)
     m = u[k].mean(axis=0)
     return m, np.where(k[:, :, None], u - m, 0.0) / np.sqrt(k.sum())
-
-
-def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
-    """``mask`` (h, w) bool grown by ``radius`` pixels (a square neighbourhood)."""
-    out = np.asarray(mask, dtype=bool).copy()
-    for _ in range(radius):
-        grown = out.copy()
-        grown[1:] |= out[:-1]
-        grown[:-1] |= out[1:]
-        grown[:, 1:] |= grown[:, :-1].copy()
-        grown[:, :-1] |= grown[:, 1:].copy()
-        out = grown
-    return out
 
 
 def conditional_adsn(spot: np.ndarray, mean: np.ndarray, image: np.ndarray, known: np.ndarray,

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._shared import as_image
+from .._shared import as_image, dilate
 from ..errors import UsageError
 from ..image.adsn import adsn_spot
-from ..image.conditional import conditional_adsn, dilate, masked_spot
+from ..image.conditional import conditional_adsn, masked_spot
 from ..image.patches import whole_patches
 from ..image.pyramid import build_pyramid, mask_pyramid, scale_bands
 
