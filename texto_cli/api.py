@@ -27,7 +27,7 @@ from .errors import ImageError, UsageError
 from .image.io import (MAX_PIXELS, SUPPORTED_EXTENSIONS, atomic_output, atomic_write_bytes,
                        check_output_path, check_writable_target, format_for_path, read_image,
                        read_stream, write_bands, write_image)
-from .texture.fitting import DegenerateExemplarWarning, check_exemplar
+from .texture.fitting import DegenerateExemplarWarning, check_exemplars
 from .texture.model import Model
 from .texture.modelfile import FORMAT_VERSION, load
 
@@ -115,77 +115,163 @@ def _fit_progress(config: FitConfig, progress: Progress | None):
 
 
 @dataclass
+class FitJob:
+    """One model to fit: its exemplar ``sources`` (several: one joint model), their
+    ``guides`` (None, or one per exemplar), the model file ``dest`` (None: not written)."""
+
+    sources: tuple[Any, ...]
+    guides: tuple[Any, ...] | None
+    dest: Path | None
+
+    @property
+    def name(self) -> str:
+        return " + ".join(_source_name(s) for s in self.sources)
+
+
+def _source_name(source: Any) -> str:
+    if isinstance(source, (str, os.PathLike)):
+        return "stdin" if str(source) == "-" else Path(source).name
+    return "array"
+
+
+@dataclass
+class FitInputs:
+    """What a FitJob reads: its exemplars and guides (float32 (H, W, G) arrays or None)."""
+
+    exemplars: list[Exemplar]
+    guides: list[np.ndarray] | None
+
+    @property
+    def name(self) -> str:
+        return " + ".join(ex.name for ex in self.exemplars)
+
+    @property
+    def description(self) -> str:
+        guided = "" if self.guides is None else f", guide of {self.guides[0].shape[2]} channel(s)"
+        return "; ".join(ex.description for ex in self.exemplars) + guided
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        """The exemplar facts a model stores: the first exemplar's, the deepest bit depth,
+        every source's name."""
+        facts = dict(self.exemplars[0].facts)
+        facts["bit_depth"] = max(ex.facts.get("bit_depth", 8) for ex in self.exemplars)
+        if len(self.exemplars) > 1:
+            facts["source"] = self.name
+            facts["sources"] = [ex.name for ex in self.exemplars]
+        return facts
+
+
+@dataclass
 class FitPlan:
-    """A validated ``texto fit``: its ``config``, (exemplar source, model path) ``jobs``, and
-    the largest exemplar it reads, in pixels (None: no limit)."""
+    """A validated ``texto fit``: its ``config``, the ``jobs`` (one per model), the joint
+    models' exemplar ``weights`` (None: by area), and the largest exemplar it reads, in
+    pixels (None: no limit)."""
 
     config: FitConfig
-    jobs: list[tuple[Any, Path | None]]
+    jobs: list[FitJob]
     max_pixels: int | None = MAX_PIXELS
+    weights: list[float] | None = None
 
     @property
     def samples(self) -> int:
         """``fit_samples`` of the configuration."""
         return fit_samples(self.config)
 
-    def read(self, source: Any) -> Exemplar:
-        """Read one exemplar and check it is large enough for the configuration."""
-        exemplar = read_exemplar(source, max_pixels=self.max_pixels)
-        check_exemplar(exemplar.image.shape, self.config)
-        return exemplar
+    def read(self, job: FitJob) -> FitInputs:
+        """Read a job's exemplars and guides and check them against the configuration (size,
+        channels; a guide the size of its exemplar)."""
+        exemplars = [read_exemplar(s, max_pixels=self.max_pixels) for s in job.sources]
+        guides = None if job.guides is None else \
+            [read_exemplar(g, max_pixels=self.max_pixels).image for g in job.guides]
+        check_exemplars([ex.image for ex in exemplars], guides, self.config)
+        return FitInputs(exemplars, guides)
 
-    def fit(self, exemplar: Exemplar, progress: Progress | None = None) -> Model:
-        """Fit a model to ``exemplar``. progress(samples done, samples in all) as it goes."""
+    def fit(self, inputs: FitInputs, progress: Progress | None = None) -> Model:
+        """Fit a model to ``inputs``. progress(samples done, samples in all) as it goes."""
         from .texture.fitting import fit as fit_model
 
-        return fit_model(exemplar.image, self.config, exemplar.facts,
-                         progress=_fit_progress(self.config, progress))
+        images = [ex.image for ex in inputs.exemplars]
+        return fit_model(images if len(images) > 1 else images[0], self.config, inputs.facts,
+                         progress=_fit_progress(self.config, progress), guide=inputs.guides,
+                         weights=self.weights)
+
+
+def _existing(paths: Sequence[Any], what: str = "") -> None:
+    """Raise ImageError unless every path (but "-") names a file."""
+    for ex in paths:
+        if isinstance(ex, (str, os.PathLike)) and str(ex) != "-" and \
+                (not Path(ex).exists() or Path(ex).is_dir()):
+            raise ImageError(f"{what}{ex}: " + ("is a directory, not an image file"
+                                                if Path(ex).is_dir() else "no such file"))
 
 
 def plan_fit(exemplars: Sequence[str | os.PathLike], output: str | os.PathLike | None = None,
              output_dir: str | os.PathLike | None = None, preset: str = "default",
-             max_megapixels: float | None = MAX_PIXELS / 1e6, **options: Any) -> FitPlan:
-    """Validate a ``texto fit``: one exemplar to ``output``, or any number of them to
-    ``output_dir``/NAME.npz (created if needed); every exemplar must exist and no two may
-    share a model file. Exemplars above ``max_megapixels`` (None: no limit) are refused
-    when read. ``options`` as ``make_config``'s."""
+             max_megapixels: float | None = MAX_PIXELS / 1e6,
+             guides: Sequence[str | os.PathLike] | None = None,
+             weights: Sequence[float] | None = None, **options: Any) -> FitPlan:
+    """Validate a ``texto fit``: the exemplars to one joint model ``output``, or each to
+    its own ``output_dir``/NAME.npz (created if needed); every exemplar must exist and no
+    two may share a model file. ``guides``: one per exemplar (guided models);
+    ``weights``: the exemplars' shares in a joint model (default: their areas). Exemplars
+    above ``max_megapixels`` (None: no limit) are refused when read. ``options`` as
+    ``make_config``'s."""
     if (output is None) == (output_dir is None):
-        raise UsageError("give either -o MODEL.npz (one exemplar) or -O FOLDER (any number)")
-    if output is not None and len(exemplars) != 1:
-        raise UsageError(f"-o takes one exemplar, got {len(exemplars)}; use -O FOLDER for several")
+        raise UsageError("give either -o MODEL.npz (one model of all the exemplars) or -O FOLDER "
+                         "(one model each)")
     if max_megapixels is not None and not max_megapixels > 0:
         raise UsageError(f"--max-megapixels must be positive, not {max_megapixels}")
+    guides = list(guides) if guides else None
+    if guides is not None and len(guides) != len(exemplars):
+        raise UsageError(f"{len(guides)} --guide for {len(exemplars)} exemplar(s): give one "
+                         f"guide per exemplar, in the same order")
+    if weights:
+        if output is None or len(exemplars) < 2:
+            raise UsageError("--weights sets the shares of the exemplars of one joint model: "
+                             "give several exemplars and -o")
+        if len(weights) != len(exemplars) or not all(w > 0 for w in weights):
+            raise UsageError(f"--weights needs {len(exemplars)} positive numbers, one per "
+                             f"exemplar, got {', '.join(f'{w:g}' for w in weights)}")
     config = make_config(preset, **options)
-    if sum(str(ex) == "-" for ex in exemplars) > 1:
+    if sum(str(ex) == "-" for ex in list(exemplars) + (guides or [])) > 1:
         raise UsageError("stdin (-) can be read once only")
-    for ex in exemplars:
-        if str(ex) != "-" and (not Path(ex).exists() or Path(ex).is_dir()):
-            raise ImageError(f"{ex}: " + ("is a directory, not an image file"
-                                          if Path(ex).is_dir() else "no such file"))
+    _existing(exemplars)
+    _existing(guides or [], "guide ")
     if output is not None:
-        jobs = [(exemplars[0], Path(output))]
+        jobs = [FitJob(tuple(exemplars), None if guides is None else tuple(guides), Path(output))]
     else:
-        jobs = [(ex, Path(output_dir) / f"{'stdin' if str(ex) == '-' else Path(ex).stem}.npz")
-                for ex in exemplars]
+        jobs = [FitJob((ex,), None if guides is None else (guides[i],),
+                       Path(output_dir) / f"{'stdin' if str(ex) == '-' else Path(ex).stem}.npz")
+                for i, ex in enumerate(exemplars)]
         seen: dict[Path, Any] = {}
-        for ex, dest in jobs:
-            if dest in seen:
-                raise UsageError(f"{seen[dest]} and {ex} would both be fitted to {dest}; "
-                                 f"rename one or fit them separately")
-            seen[dest] = ex
+        for job in jobs:
+            if job.dest in seen:
+                raise UsageError(f"{seen[job.dest]} and {job.sources[0]} would both be fitted to "
+                                 f"{job.dest}; rename one or fit them separately")
+            seen[job.dest] = job.sources[0]
         Path(output_dir).mkdir(parents=True, exist_ok=True)
-    for _, dest in jobs:
-        check_model_path(dest)
-    return FitPlan(config, jobs, None if max_megapixels is None else int(max_megapixels * 1e6))
+    for job in jobs:
+        check_model_path(job.dest)
+    return FitPlan(config, jobs, None if max_megapixels is None else int(max_megapixels * 1e6),
+                   None if not weights else [float(w) for w in weights])
 
 
 def fit(exemplar: Any, preset: str = "default", progress: Progress | None = None,
-        **options: Any) -> Model:
+        guide: Any = None, weights: Sequence[float] | None = None, **options: Any) -> Model:
     """Fit a texture model to ``exemplar`` (a path, image bytes, or an (H, W[, C]) array of
-    uint8, uint16 or floats in [0, 1]). ``options``: those of ``texto fit`` as keywords
+    uint8, uint16 or floats in [0, 1]; a list of them: one model of them all, mixed by
+    ``weights``, default their areas). ``guide``: a map aligned with the exemplar (one per
+    exemplar), for guided synthesis. ``options``: those of ``texto fit`` as keywords
     (``FitConfig``'s fields: scales, patch, targets, ...). progress(done, total) in samples."""
-    plan = FitPlan(make_config(preset, **options), [])
-    return plan.fit(plan.read(exemplar), progress)
+    sources = tuple(exemplar) if isinstance(exemplar, (list, tuple)) else (exemplar,)
+    guides = None if guide is None else \
+        tuple(guide) if isinstance(guide, (list, tuple)) else (guide,)
+    if weights is not None and len(weights) != len(sources):
+        raise UsageError(f"weights needs {len(sources)} numbers, one per exemplar")
+    plan = FitPlan(make_config(preset, **options), [], weights=None if weights is None else
+                   list(weights))
+    return plan.fit(plan.read(FitJob(sources, guides, None)), progress)
 
 
 def check_model_path(path: str | os.PathLike) -> None:
@@ -274,6 +360,7 @@ class SynthesisPlan:
     jobs: int = 1
     save_scales: Path | None = None
     notes: list[str] = field(default_factory=list)
+    guide: np.ndarray | None = None
 
     @property
     def bands(self) -> int:
@@ -301,7 +388,8 @@ class SynthesisPlan:
             write_bands(dest, bands, *self.size, self.model.channels, self.bit_depth, self.tile)
             return 0
         record = ScaleImages() if self.save_scales is not None else None
-        image = synthesize(self.model, self.size, seed=seed, tileable=self.tileable, record=record)
+        image = synthesize(self.model, self.size, seed=seed, tileable=self.tileable, record=record,
+                           guide=self.guide)
         written = 0
         if record is not None:
             folder = self.stage_folder(i)
@@ -315,10 +403,34 @@ class SynthesisPlan:
             self.write(i)
 
 
-def plan_synthesis(model: Model | str | os.PathLike, size: str | int | Sequence[int],
+def read_guide(model: Model, guide: Any, size: tuple[int, int] | None) -> tuple[np.ndarray, str | None]:
+    """A target guide for ``model`` (a path or an array, as an exemplar) at ``size`` =
+    (width, height) (None: its own size): float32 (H, W, G), and a note if it was resized
+    (Pillow's bilinear filter, anti-aliased when shrinking; the aspect ratio is not kept)."""
+    if not model.guide_channels:
+        raise UsageError("this model was fitted without a guide: fit it with --guide to use "
+                         "--guide here")
+    image = read_exemplar(guide).image
+    G = model.guide_channels
+    if image.shape[2] != G:
+        raise UsageError(f"the guide has {image.shape[2]} channel(s), the model's guide {G}: "
+                         f"give a guide like the one it was fitted with")
+    h, w = image.shape[:2]
+    if size is None or size == (w, h):
+        return image, None
+    from PIL import Image
+
+    width, height = size
+    resized = np.dstack([np.asarray(Image.fromarray(image[:, :, g], mode="F").resize(
+        (width, height), Image.BILINEAR)) for g in range(G)]).astype(np.float32)
+    return resized, f"the guide was resized from {w}x{h} to {width}x{height}"
+
+
+def plan_synthesis(model: Model | str | os.PathLike, size: str | int | Sequence[int] | None,
                    output: str | os.PathLike | None = None, seed: int = 0, count: int = 1,
                    tileable: bool = False, bit_depth: int | None = None, tile: int | None = None,
-                   jobs: int = 1, save_scales: str | os.PathLike | None = None) -> SynthesisPlan:
+                   jobs: int = 1, save_scales: str | os.PathLike | None = None,
+                   guide: Any = None) -> SynthesisPlan:
     """Validate a ``texto synthesize`` and load its model (a Model or a .npz path).
 
     output: .png, .tif/.tiff or .jpg path, "-" for PNG on stdout (not a terminal), or None
@@ -327,11 +439,26 @@ def plan_synthesis(model: Model | str | os.PathLike, size: str | int | Sequence[
     by tiles of that side in bounded memory (automatic above 4096x4096 for PNG and TIFF);
     ``jobs`` processes compute the tiles. ``bit_depth``: 8 or 16, default the exemplar's
     (JPEG: 8). ``save_scales``: a folder for every stage's images (sSEED/ subfolders when
-    ``count`` > 1).
+    ``count`` > 1). ``guide``: the target guide of a guided model (a path or an array);
+    the output is its size, or it is resized to ``size``; guided outputs are made in memory.
     """
     from .texture.synthesis import check_size
     from .texture.tiling import check_tile
 
+    if size is None and guide is None:
+        raise UsageError("give --size WIDTHxHEIGHT (or --guide, whose size is the output's)")
+    if guide is not None and tile is not None:
+        raise UsageError("--guide makes the output in memory; it does not combine with --tile")
+    if guide is not None and isinstance(guide, (str, os.PathLike)):
+        _existing([guide], "guide ")
+    stem = Path(model).stem if isinstance(model, (str, os.PathLike)) else "texto"
+    if not isinstance(model, Model):
+        model = load(model)
+    notes = []
+    if guide is not None:
+        guide, note = read_guide(model, guide, None if size is None else parse_size(size))
+        notes += [note] if note else []
+        size = guide.shape[1], guide.shape[0]
     width, height = parse_size(size)
     if count < 1:
         raise UsageError(f"--count must be at least 1, got {count}")
@@ -343,7 +470,6 @@ def plan_synthesis(model: Model | str | os.PathLike, size: str | int | Sequence[
         raise UsageError(f"--bit-depth must be 8 or 16, not {bit_depth}")
     seeds = range(seed, seed + count)
     if output is None:
-        stem = Path(model).stem if isinstance(model, (str, os.PathLike)) else "texto"
         outputs: list[tuple[Path | str, int]] = [(Path(f"{stem}_{width}x{height}_s{s}.png"), s)
                                                  for s in seeds]
     elif output == "-":
@@ -357,13 +483,12 @@ def plan_synthesis(model: Model | str | os.PathLike, size: str | int | Sequence[
         path = Path(output)
         outputs = [(path, seed)] if count == 1 else \
             [(path.with_name(f"{path.stem}_s{s}{path.suffix}"), s) for s in seeds]
-    notes = []
     jpeg = output not in (None, "-") and _usage(format_for_path, output) == "JPEG"
     for dest, _ in outputs:
         if dest != "-":
             _usage(check_output_path, dest)
     if tile is None and width * height > AUTO_TILE_PIXELS and output != "-" and not jpeg \
-            and not tileable:
+            and not tileable and guide is None:
         tile = AUTO_TILE
     if tile is not None:
         check_tile(tile)
@@ -375,8 +500,6 @@ def plan_synthesis(model: Model | str | os.PathLike, size: str | int | Sequence[
                          "outputs of several megapixels; smaller ones are faster with 1 job)")
     if jpeg and bit_depth == 16:
         raise UsageError("JPEG holds 8 bits per sample; use .png or .tif for --bit-depth 16")
-    if not isinstance(model, Model):
-        model = load(model)
     if jpeg and model.channels in (2, 4):
         raise UsageError("this model has an alpha channel, which JPEG cannot hold; "
                          "write .png or .tif")
@@ -386,7 +509,7 @@ def plan_synthesis(model: Model | str | os.PathLike, size: str | int | Sequence[
     check_memory(model, (width, height), tile)
     return SynthesisPlan(model, (width, height), outputs, tileable,
                          8 if jpeg else bit_depth or model.bit_depth, tile, jobs,
-                         None if save_scales is None else Path(save_scales), notes)
+                         None if save_scales is None else Path(save_scales), notes, guide)
 
 
 def synthesize_to_file(model: Model | str | os.PathLike, output: str | os.PathLike,
@@ -395,6 +518,118 @@ def synthesize_to_file(model: Model | str | os.PathLike, output: str | os.PathLi
     ``plan_synthesis``'s (tileable, bit_depth, tile, jobs, count...). Outputs above
     4096x4096 are made by tiles in bounded memory."""
     plan_synthesis(model, size, output, seed=seed, **options).run()
+
+
+# ---------------------------------------------------------------------------- transfer
+
+
+#: Rec. 709 luminance weights, for colour content given to a gray model
+LUMINANCE = np.array([0.2126, 0.7152, 0.0722], np.float32)
+
+
+def to_channels(image: np.ndarray, channels: int) -> np.ndarray:
+    """``image`` (float32 (H, W, C)) with ``channels`` channels: colour becomes gray by
+    luminance (``LUMINANCE``), gray becomes colour by repetition, alpha is dropped or added
+    (opaque)."""
+    C = image.shape[2]
+    if C == channels:
+        return image
+    colour = image[:, :, :-1] if C in (2, 4) else image
+    if channels in (1, 2) and colour.shape[2] == 3:
+        colour = (colour @ LUMINANCE)[:, :, None]
+    elif channels in (3, 4) and colour.shape[2] == 1:
+        colour = np.repeat(colour, 3, axis=2)
+    if channels in (2, 4):
+        alpha = image[:, :, -1:] if C in (2, 4) else np.ones_like(colour[:, :, :1])
+        colour = np.concatenate([colour, alpha], axis=2)
+    return np.ascontiguousarray(colour, dtype=np.float32)
+
+
+@dataclass
+class TransferPlan:
+    """A validated ``texto transfer``: ``content`` (float32 (H, W, C), the model's channels)
+    to redraw with ``model``'s texture at ``strength``, where to write (None: ``run`` only
+    returns the result), at what bit depth; ``notes`` for the user."""
+
+    model: Model
+    content: np.ndarray
+    output: Path | str | None
+    strength: float
+    seed: int = 0
+    bit_depth: int = 8
+    notes: list[str] = field(default_factory=list)
+
+    def run(self) -> np.ndarray:
+        """Make the output, write it if there is an output path, return it (float32
+        (H, W, C) in [0, 1])."""
+        from .texture.transfer import transfer as redraw
+
+        image = redraw(self.model, self.content, self.strength, self.seed)
+        if self.output is not None:
+            write_image(sys.stdout.buffer if self.output == "-" else self.output, image,
+                        bit_depth=self.bit_depth)
+        return image
+
+
+def plan_transfer(model: Model | str | os.PathLike, content: Any,
+                  output: str | os.PathLike | None = None, strength: float = 0.5, seed: int = 0,
+                  bit_depth: int | None = None) -> TransferPlan:
+    """Validate a ``texto transfer``: ``content`` (a path, "-" for stdin, or an array, as an
+    exemplar) redrawn with the texture of ``model`` (a Model or a .npz path, fitted without
+    a guide) at ``strength`` in [0, 1] (0: the content recoloured with the texture's grain;
+    1: texture laid out like the content's coarsest octave). The output is the content's
+    size; content of other channels than the model's is converted (``to_channels``).
+    ``output``: .png, .tif or .jpg path, "-" for PNG on stdout, or None."""
+    from .texture.synthesis import check_size
+
+    if not 0 <= strength <= 1:
+        raise UsageError(f"--strength must be between 0 and 1, not {strength:g}")
+    if seed < 0:
+        raise UsageError(f"--seed must be nonnegative, got {seed}")
+    if bit_depth not in (None, 8, 16):
+        raise UsageError(f"--bit-depth must be 8 or 16, not {bit_depth}")
+    jpeg = False
+    if output == "-":
+        if sys.stdout.isatty():
+            raise UsageError("-o - writes PNG data to stdout, which is a terminal; "
+                             "redirect it to a file or a pipe")
+    elif output is not None:
+        jpeg = _usage(format_for_path, output) == "JPEG"
+        _usage(check_output_path, output)
+    if jpeg and bit_depth == 16:
+        raise UsageError("JPEG holds 8 bits per sample; use .png or .tif for --bit-depth 16")
+    _existing([content] if isinstance(content, (str, os.PathLike)) else [], "content ")
+    if not isinstance(model, Model):
+        model = load(model)
+    if model.guide_channels:
+        raise UsageError("this model was fitted with a guide; transfer needs a model without one")
+    if jpeg and model.channels in (2, 4):
+        raise UsageError("this model has an alpha channel, which JPEG cannot hold; "
+                         "write .png or .tif")
+    exemplar = read_exemplar(content)
+    notes = []
+    image = exemplar.image
+    if image.shape[2] != model.channels:
+        notes.append(f"the content has {image.shape[2]} channel(s), the model {model.channels}: "
+                     f"converted")
+        image = to_channels(image, model.channels)
+    H, W = image.shape[:2]
+    try:
+        check_size(model, (W, H))
+    except UsageError as e:
+        raise UsageError(f"the content is too small: {e}") from None
+    check_memory(model, (W, H))
+    depth = 8 if jpeg else bit_depth or max(model.bit_depth, exemplar.facts.get("bit_depth", 8))
+    return TransferPlan(model, image, None if output is None else
+                        ("-" if output == "-" else Path(output)), strength, seed, depth, notes)
+
+
+def transfer(model: Model | str | os.PathLike, content: Any, strength: float = 0.5,
+             seed: int = 0) -> np.ndarray:
+    """``content`` (a path or an (H, W[, C]) array) redrawn with the texture of ``model``
+    (a Model or a .npz path) at ``strength`` in [0, 1] (``plan_transfer``): float32
+    (H, W, C) in [0, 1], the content's size. The same inputs and seed give the same bytes."""
+    return plan_transfer(model, content, None, strength, seed).run()
 
 
 def set_threads(threads: int) -> None:
@@ -432,6 +667,9 @@ def describe(model: Model) -> dict[str, Any]:
         "format_version": FORMAT_VERSION,
         "texto_version": model.written_by or __version__,
         "exemplar": model.exemplar,
+        "exemplars": [{"width": int(r[3]), "height": int(r[2]), "weight": float(w)}
+                      for r, w in zip(model.regions, model.weights)],
+        "guide_channels": model.guide_channels,
         "scales": model.config.scales,
         "config": model.config.to_dict(),
         "fit_seconds": model.fit_seconds,
@@ -591,6 +829,6 @@ def inpaint(image: Any, mask: Any, model: Model | str | os.PathLike | None = Non
 
 
 __all__ = ["DegenerateExemplarWarning", "Exemplar", "FitPlan", "InpaintPlan", "SynthesisPlan",
-           "check_model_path", "describe", "fit", "inpaint", "parse_size", "plan_fit",
-           "plan_inpaint", "plan_synthesis", "read_exemplar", "set_threads",
-           "synthesize_to_file", "write_preview"]
+           "TransferPlan", "check_model_path", "describe", "fit", "inpaint", "parse_size",
+           "plan_fit", "plan_inpaint", "plan_synthesis", "plan_transfer", "read_exemplar",
+           "set_threads", "synthesize_to_file", "transfer", "write_preview"]

@@ -23,7 +23,9 @@ Examples:
   texto fit wall.png -o wall.npz --preset fast
   texto fit wall.png -o wall.npz --targets 500,1000,2000,8000 --iters 200000
   cat wall.png | texto fit - -o wall.npz
-  texto fit a.png b.png c.png -O models/
+  texto fit a.png b.png c.png -O models/          (one model each)
+  texto fit a.png b.png -o both.npz --weights 2,1 (one model of both)
+  texto fit wall.png --guide wall_height.png -o wall_guided.npz
 """
 
 EPILOG_SYNTH = """\b
@@ -32,6 +34,13 @@ Examples:
   texto synthesize wall.npz --size 512x512 --count 4 -o variant.png
   texto synthesize wall.npz --size 1024x1024 -o - | display
   texto synthesize wall.npz --size 512x512 --save-scales scales/
+  texto synthesize wall_guided.npz --guide target_height.png -o wall_guided.png
+"""
+
+EPILOG_TRANSFER = """\b
+Examples:
+  texto transfer wall.npz photo.png -o photo_wall.png
+  texto transfer wall.npz photo.png -o photo_wall.png --strength 0.8 --seed 2
 """
 
 EPILOG_INSPECT = """\b
@@ -111,6 +120,7 @@ def main(debug: bool) -> None:
     texto synthesize MODEL.npz --size WxH    make new images of the texture
     texto inspect MODEL.npz                  show what a model holds
     texto inpaint IMAGE --mask MASK -o OUT   fill a hole with new texture
+    texto transfer MODEL.npz CONTENT -o OUT  redraw an image with the texture
     """
     if debug:
         os.environ["TEXTO_DEBUG"] = "1"
@@ -177,15 +187,26 @@ def _given(options: dict) -> dict:
     return {name: value for name, value in options.items() if value is not None}
 
 
-def fit_options(command):
+def _float_list(ctx, param, value: str | None) -> list[float] | None:
+    if value is None:
+        return None
+    try:
+        return [float(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter(f"expected comma-separated numbers, got {value!r}") from None
+
+
+def fit_options(command=None, exclude: tuple[str, ...] = ()):
     """Decorate ``command`` with --preset and one click option per fit option
-    (``texto_cli.fit_options``). Every option but --preset defaults to None: only those
-    given on the command line reach the API."""
+    (``texto_cli.fit_options``) but those named in ``exclude``. Every option but --preset
+    defaults to None: only those given on the command line reach the API."""
+    if command is None:
+        return lambda command: fit_options(command, exclude)
     command = click.option("--preset", type=click.Choice(list(texto_cli.PRESETS)),
                            default="default", show_default=True,
                            help="; ".join(f"{k}: {v}" for k, v in texto_cli.PRESET_HELP.items())
                            + ".")(command)
-    for opt in reversed(texto_cli.fit_options()):
+    for opt in reversed([o for o in texto_cli.fit_options() if o.name not in exclude]):
         help = f"{opt.help}  [default: {opt.shown_default}]"
         if isinstance(opt.default, bool):
             decorator = click.option(f"{opt.flag}/--no-{opt.flag[2:]}", opt.name, default=None,
@@ -206,6 +227,11 @@ def fit_options(command):
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Model file to write (.npz).")
 @click.option("-O", "--output-dir", type=click.Path(file_okay=False),
               help="Folder for the models of several exemplars (NAME.npz each).")
+@click.option("--guide", "guides", multiple=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="A guide map aligned with the exemplar (same size; e.g. a height or a "
+                   "gradient), for `synthesize --guide`; once per exemplar.")
+@click.option("--weights", callback=_float_list, metavar="W1,W2,..",
+              help="Shares of the exemplars in one model (-o).  [default: their areas]")
 @fit_options
 @click.option("--max-megapixels", type=float,
               help="Refuse exemplars larger than this (before decoding them); crop or downscale "
@@ -214,38 +240,42 @@ def fit_options(command):
               help="With several exemplars, report one that fails and go on with the others.")
 @threads_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
-def fit(exemplars, output, output_dir, preset, max_megapixels, keep_going, quiet, **options):
-    """Learn a texture model from EXEMPLAR (PNG, JPEG or TIFF; - reads stdin)."""
+def fit(exemplars, output, output_dir, guides, weights, preset, max_megapixels, keep_going, quiet,
+        **options):
+    """Learn a texture model from EXEMPLAR (PNG, JPEG or TIFF; - reads stdin); several
+    exemplars make one model with -o, one model each with -O."""
     given = _given(options)
     if max_megapixels is not None:
         given["max_megapixels"] = max_megapixels
-    plan = texto_cli.plan_fit(exemplars, output, output_dir, preset, **given)
+    plan = texto_cli.plan_fit(exemplars, output, output_dir, preset, guides=guides,
+                              weights=weights, **given)
     rep = Reporter(quiet)
     failed = []
-    for source, dest in plan.jobs:
+    for job in plan.jobs:
         try:
-            _fit_one(plan, source, dest, rep)
+            _fit_one(plan, job, rep)
         except texto_cli.TextoError as e:
             if not keep_going:
                 raise
-            failed.append(str(source))
+            failed.append(job.name)
             click.echo(f"texto: error: {e}", err=True)
     if failed:
         raise texto_cli.TextoError(f"{len(failed)} of {len(plan.jobs)} exemplars failed: "
                                    f"{', '.join(failed)}")
 
 
-def _fit_one(plan, source, dest, rep: Reporter) -> None:
-    exemplar = plan.read(source)
-    rep.info(f"fitting {exemplar.name}: {exemplar.description}")
+def _fit_one(plan, job, rep: Reporter) -> None:
+    inputs = plan.read(job)
+    rep.info(f"fitting {inputs.name}: {inputs.description}")
     _announce_compilation(rep)
-    with rep.progress(f"fit {exemplar.name}", plan.samples) as task, \
+    with rep.progress(f"fit {inputs.name}", plan.samples) as task, \
             warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", texto_cli.DegenerateExemplarWarning)
-        model = plan.fit(exemplar, progress=lambda done, total: task.update(done))
+        model = plan.fit(inputs, progress=lambda done, total: task.update(done))
     for w in caught:
         if issubclass(w.category, texto_cli.DegenerateExemplarWarning):
-            rep.warn(f"{exemplar.name}: {w.message}")
+            rep.warn(f"{inputs.name}: {w.message}")
+    dest = job.dest
     model.save(dest)
     for line in summary_lines(texto_cli.describe(model)):
         rep.info(line)
@@ -254,8 +284,13 @@ def _fit_one(plan, source, dest, rep: Reporter) -> None:
 
 @main.command(epilog=EPILOG_SYNTH)
 @click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False))
-@click.option("--size", required=True, type=SizeType(),
-              help="Output size WIDTHxHEIGHT in pixels, e.g. 1280x768 (N: NxN).")
+@click.option("--size", type=SizeType(),
+              help="Output size WIDTHxHEIGHT in pixels, e.g. 1280x768 (N: NxN).  "
+                   "[required unless --guide gives it]")
+@click.option("--guide", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Target guide of a guided model (like the one it was fitted with): the "
+                   "output follows it, at its size, or at --size with the guide resized "
+                   "(bilinear; the aspect ratio is not kept).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
               help="Image to write (.png, .tif, .jpg; - for PNG on stdout).  "
                    "[default: MODEL_WxH_sSEED.png]")
@@ -275,14 +310,14 @@ def _fit_one(plan, source, dest, rep: Reporter) -> None:
                    "(sSEED/ subfolders with --count).")
 @threads_option
 @click.option("-q", "--quiet", is_flag=True, help="No messages on stderr.")
-def synthesize(model_path, size, output, seed, count, tileable, bit_depth, tile, jobs, save_scales,
-               quiet):
+def synthesize(model_path, size, guide, output, seed, count, tileable, bit_depth, tile, jobs,
+               save_scales, quiet):
     """Make new images of the texture of MODEL (a .npz from `texto fit`)."""
     rep = Reporter(quiet)
     _announce_compilation(rep)  # before the plan loads the model: loading runs a kernel
     plan = texto_cli.plan_synthesis(model_path, size, output, seed=seed, count=count,
                                     tileable=tileable, bit_depth=bit_depth and int(bit_depth),
-                                    tile=tile, jobs=jobs, save_scales=save_scales)
+                                    tile=tile, jobs=jobs, save_scales=save_scales, guide=guide)
     width, height = plan.size
     for note in plan.notes:
         rep.warn(note)
@@ -317,7 +352,7 @@ Examples:
 @click.option("--model", "model_path", type=click.Path(dir_okay=False),
               help="A model fitted elsewhere (same channels as IMAGE).  [default: fit one on "
                    "the known part of IMAGE, with the fit options below]")
-@fit_options
+@fit_options(exclude=("guide_weight",))
 @threads_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress or messages on stderr.")
 def inpaint(image, mask, output, model_path, preset, quiet, **options):
@@ -340,6 +375,33 @@ def inpaint(image, mask, output, model_path, preset, quiet, **options):
             plan.model = plan.fit(progress=lambda done, total: task.update(done))
     plan.run()
     rep.info(f"wrote {output} ({int(plan.hole.sum())} pixels filled)")
+
+
+@main.command(epilog=EPILOG_TRANSFER)
+@click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False))
+@click.argument("content", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="Image to write (.png, .tif, .jpg; - for PNG on stdout), CONTENT's size.")
+@click.option("--strength", type=float, default=0.5, show_default=True,
+              help="How much texture: 0 keeps the content and gives it the texture's colours "
+                   "and grain, 1 keeps only its coarsest layout.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--bit-depth", type=click.Choice(["8", "16"]), help="Output bits per sample.  "
+              "[default: the deeper of the content's and the exemplar's]")
+@threads_option
+@click.option("-q", "--quiet", is_flag=True, help="No messages on stderr.")
+def transfer(model_path, content, output, strength, seed, bit_depth, quiet):
+    """Redraw CONTENT (an image; - reads stdin) with the texture of MODEL: style transfer."""
+    rep = Reporter(quiet)
+    _announce_compilation(rep)
+    plan = texto_cli.plan_transfer(model_path, content, output, strength, seed,
+                                   bit_depth and int(bit_depth))
+    for note in plan.notes:
+        rep.warn(note)
+    plan.run()
+    if output != "-":
+        height, width = plan.content.shape[:2]
+        rep.info(f"wrote {output} ({width}x{height}, strength {strength:g}, seed {seed})")
 
 
 @main.command(epilog=EPILOG_INSPECT)

@@ -123,8 +123,14 @@ def print_description(name: str, info: dict, width: int | None = None) -> None:
     passes = cfg["passes"]
     console.print(f"[bold]{name}[/bold]: texto model format {info['format_version']}, "
                   f"written by texto {info['texto_version']}")
-    console.print(f"exemplar {ex.get('source', '')} {ex['width']}x{ex['height']}, "
-                  f"{ex['channels']} channel(s), {ex['bit_depth']}-bit; "
+    parts = info.get("exemplars") or [{"width": ex["width"], "height": ex["height"]}]
+    sizes = " + ".join(f"{p['width']}x{p['height']}" for p in parts)
+    weights = ", ".join(f"{p['weight']:.2f}" for p in parts)
+    shares = f" (weights {weights})" if len(parts) > 1 else ""
+    guide = f", guide of {info['guide_channels']} channel(s) (weight " \
+        f"{cfg['guide_weight']:g})" if info.get("guide_channels") else ""
+    console.print(f"exemplar{'s' if len(parts) > 1 else ''} {ex.get('source', '')} {sizes}{shares}, "
+                  f"{ex['channels']} channel(s), {ex['bit_depth']}-bit{guide}; "
                   f"{info['scales']} scales, octave limit {cfg['octaves'] or 'none'}, "
                   f"upsampling window {cfg['window'] or 'none'}, "
                   f"{passes} pass{'es' if passes > 1 else ''} at the finest scale"

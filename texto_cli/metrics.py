@@ -27,7 +27,7 @@ search grows linearly with the number of exemplar patches.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -93,13 +93,14 @@ def patch_sliced_wasserstein(exemplar: np.ndarray, output: np.ndarray, **options
 
 
 def patch_sliced_wasserstein_levels(
-    exemplar: np.ndarray,
+    exemplar: np.ndarray | Sequence[np.ndarray],
     output: np.ndarray,
     patch: int = PATCH,
     levels: int = 4,
     n_proj: int = 64,
     n_patches: int = 20000,
     seed: int = 0,
+    weights: Sequence[float] | None = None,
 ) -> list[float]:
     """Sliced Wasserstein-2 distance between patch distributions, per pyramid level.
 
@@ -110,15 +111,26 @@ def patch_sliced_wasserstein_levels(
     compared quantile by quantile (the larger set is resampled at the
     smaller's quantiles) and SW2 = sqrt(mean squared difference).  Returns
     SW2 per level, finest first (intensity units, see module docstring).
+    ``exemplar`` a list of images: their mixture, round(n_patches w_e) patches of
+    exemplar e with ``weights`` w (default: their areas), normalised to sum 1.
     """
-    ex, out = _pair(exemplar, output, patch)
+    several = isinstance(exemplar, (list, tuple))
+    pairs = [_pair(ex, output, patch) for ex in (exemplar if several else [exemplar])]
+    out = pairs[0][1]
+    shares = np.array([ex.shape[0] * ex.shape[1] for ex, _ in pairs] if weights is None
+                      else weights, dtype=np.float64)
+    shares /= shares.sum()
     rng = np.random.default_rng(seed)
-    pyr_ex, pyr_out = build_pyramid(ex, levels), build_pyramid(out, levels)
+    pyr_ex = [build_pyramid(ex, levels) for ex, _ in pairs]
+    pyr_out = build_pyramid(out, levels)
     dists = []
-    for a, b in zip(pyr_ex, pyr_out):
-        if min(a.shape[:2] + b.shape[:2]) < patch:
+    for lvl, b in enumerate(pyr_out):
+        refs = [p[lvl] for p in pyr_ex]
+        if min(min(a.shape[:2]) for a in refs + [b]) < patch:
             break
-        xa = _random_patches(a, patch, n_patches, rng)
+        xa = _random_patches(refs[0], patch, n_patches, rng) if len(refs) == 1 else \
+            np.concatenate([_random_patches(a, patch, max(1, round(n_patches * w)), rng)
+                            for a, w in zip(refs, shares)])
         xb = _random_patches(b, patch, n_patches, rng)
         dists.append(_sliced_w2(xa, xb, n_proj, rng))
     return dists

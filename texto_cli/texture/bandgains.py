@@ -24,7 +24,6 @@ import math
 
 import numpy as np
 
-from ..metrics import patch_sliced_wasserstein_levels
 from .model import GAIN_RANGE
 from ..image.pyramid import band_std, octave_bands, scale_bands
 from .synthesis import run
@@ -99,13 +98,17 @@ def fit_band_gains(model, canvas: tuple[int, int], rng: np.random.Generator, oct
     border effects) give the energy matrices; the gains are kept if they bring the trials'
     SW (4 levels) at least MARGIN closer to the exemplar's, else all are 1. Gains are
     clipped to the range a model file allows (``model.GAIN_RANGE``)."""
+    from .fitting import reference_distances
+
     samples = [run(model, canvas, rng, gains=False, periodic=True)
                for _ in range(trials)]
-    gains = solve_gains(energy_matrices(samples, octaves), band_std(model.levels[0], octaves) ** 2)
+    exemplars = model.exemplar_levels(0)
+    energies = sum(w * band_std(ex, octaves) ** 2 for w, ex in zip(model.weights, exemplars))
+    gains = solve_gains(energy_matrices(samples, octaves), energies)
     np.clip(gains, *GAIN_RANGE, out=gains)
 
     def sw(images: list[np.ndarray]) -> float:
-        return float(np.mean([np.mean(patch_sliced_wasserstein_levels(model.levels[0], x, levels=4))
+        return float(np.mean([np.mean(reference_distances(model, exemplars, x, levels=4))
                               for x in images]))
 
     info = {"sw_without": sw(samples),

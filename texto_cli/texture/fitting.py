@@ -9,6 +9,11 @@ Identical patches are merged into one target whose mass is their count, so
 flat or repetitive exemplars give a smaller, well-posed transport problem; a
 DegenerateExemplarWarning says so.
 
+Several exemplars make one model (``Model.regions``): each stage draws its targets from
+every exemplar in proportion to its weight (its area by default), and the masses of the
+targets follow the weights even where an exemplar has fewer patches than its share.
+A guide (``guided``) is fitted as extra channels of the exemplar.
+
 The stages at the finest scale do not take the octave limit (``FitConfig.octaves``)
 on trust: once such a stage's map is fitted, ``choose_octave_limit`` runs trial
 outputs through it with each candidate limit and keeps the one closest to the
@@ -44,16 +49,35 @@ class DegenerateExemplarWarning(UserWarning):
     """The exemplar has few distinct patches (flat, binary or repetitive): the model is degenerate."""
 
 
+#: integer mass of the least heavy drawn position when the exemplars' weights set the masses
+MASS_UNIT = 64
+
+
 def choose_targets(level: np.ndarray, patch: int, J: int, rng: np.random.Generator,
-                   valid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   valid: np.ndarray | None = None, regions: list[np.ndarray] | None = None,
+                   weights: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Draw J patch positions of ``level`` (all if fewer) and merge identical patches;
     ``valid`` (h, w) bool: only patches whose pixels are all valid (``whole_patches``).
+    ``regions``: (h, w) bool per exemplar, ``weights`` (E,) their shares: round(J w_e)
+    positions from exemplar e, the mass of each w_e / (positions drawn from e).
 
-    Returns positions (J', 2) int32, counts (J',) int32 (positions merged into each
-    target) and the target patches (J', D) float32, J' <= J, sorted by patch value.
+    Returns positions (J', 2) int32, counts (J',) int32 (the integer masses: positions
+    merged into each target, times their exemplar's mass in units of the lightest's
+    / MASS_UNIT with several exemplars), the target patches (J', D) float32, J' <= J,
+    sorted by patch value, and how many positions were drawn.
     """
     Hp, Wp = grid_shape(level.shape[:2], patch)
-    if valid is None:
+    if regions is not None:
+        draws = [rng.choice(allowed, size=min(max(1, round(J * w)), len(allowed)), replace=False)
+                 for w, allowed in ((w, np.flatnonzero(whole_patches(r, patch)))
+                                    for w, r in zip(weights, regions))]
+        mass = np.array([w / len(d) for w, d in zip(weights, draws)])
+        units = np.round(MASS_UNIT * mass / mass.min()).astype(np.int64)
+        flat = np.concatenate(draws)
+        order = np.argsort(flat)
+        flat, per_position = flat[order], np.repeat(units, [len(d) for d in draws])[order]
+    elif valid is None:
         J = min(J, Hp * Wp)
         flat = np.sort(rng.choice(Hp * Wp, size=J, replace=False))
     else:
@@ -61,8 +85,11 @@ def choose_targets(level: np.ndarray, patch: int, J: int, rng: np.random.Generat
         flat = np.sort(rng.choice(allowed, size=min(J, len(allowed)), replace=False))
     positions = np.stack([flat // Wp, flat % Wp], axis=1).astype(np.int32)
     patches = extract(level, positions[:, 0], positions[:, 1], patch)
-    unique, first, counts = np.unique(patches, axis=0, return_index=True, return_counts=True)
-    return positions[first], counts.astype(np.int32), unique
+    unique, first, inverse, counts = np.unique(patches, axis=0, return_index=True,
+                                               return_inverse=True, return_counts=True)
+    if regions is not None:
+        counts = np.bincount(inverse.ravel(), weights=per_position, minlength=len(unique))
+    return positions[first], counts.astype(np.int32), unique, len(flat)
 
 
 class PatchSampler:
@@ -82,8 +109,16 @@ class PatchSampler:
         self.used = 0
 
     def _refill(self, rng: np.random.Generator) -> None:
+        constraint = None
+        if self.model.guide_channels:  # guided syntheses, of the guide of another synthesis
+            from .guided import GuideConstraint
+
+            other = run(self.model, self.coarse_shape, rng, stages=self.stages, gains=False,
+                        periodic=True)
+            constraint = GuideConstraint(self.model, other[:, :, self.model.channels:],
+                                         self.spec.scale, periodic=True)
         image = run(self.model, self.coarse_shape, rng, stages=self.stages, gains=False,
-                    periodic=True)
+                    periodic=True, constraint=constraint)
         stride = self.spec.grid_stride(image.shape, True)
         H, W = grid_shape(image.shape[:2], self.spec.patch, True, stride)
         rows, cols = np.divmod(np.arange(H * W), W)
@@ -128,8 +163,8 @@ def choose_octave_limit(model: Model, stage: Stage, coarse_shape: tuple[int, int
     octaves = model.config.octaves
     candidates, first = stage.spec.octave_trials(octaves)
     n_levels = octaves + 1 - first
-    reference = build_pyramid(model.levels[0], first + 1)[-1]
-    if min(reference.shape[:2]) < PATCH:  # too small to measure: keep the configured limit
+    reference = [build_pyramid(ex, first + 1)[-1] for ex in model.exemplar_levels(0)]
+    if min(min(r.shape[:2]) for r in reference) < PATCH:  # too small to measure
         return {limit: math.nan for limit in candidates}
     scores: dict[int, list[float]] = {limit: [] for limit in candidates}
     for _ in range(trials):
@@ -137,7 +172,7 @@ def choose_octave_limit(model: Model, stage: Stage, coarse_shape: tuple[int, int
         index = stage.transport(x, periodic=True)
         for limit in candidates:
             out = build_pyramid(stage.output(x, index, periodic=True, octaves=limit), first + 1)[-1]
-            sw = patch_sliced_wasserstein_levels(reference, out, levels=n_levels) \
+            sw = reference_distances(model, reference, out, levels=n_levels) \
                 if min(out.shape[:2]) >= PATCH else []
             scores[limit].append(float(np.mean(sw)) if len(sw) == n_levels else np.nan)
     means = {limit: float(np.mean(v)) for limit, v in scores.items()}
@@ -146,6 +181,36 @@ def choose_octave_limit(model: Model, stage: Stage, coarse_shape: tuple[int, int
             and means[best] < (1 - LIMIT_MARGIN) * means[octaves]:
         stage.octaves = best
     return means
+
+
+def reference_distances(model: Model, reference: list[np.ndarray], image: np.ndarray,
+                        **options) -> list[float]:
+    """``patch_sliced_wasserstein_levels`` of ``image`` to the model's exemplars
+    (``reference``: one image per exemplar, e.g. ``Model.exemplar_levels(0)``) mixed by
+    their weights."""
+    if len(reference) == 1:
+        return patch_sliced_wasserstein_levels(reference[0], image, **options)
+    return patch_sliced_wasserstein_levels(reference, image, weights=model.weights, **options)
+
+
+def atlas(pyramids: list[list[np.ndarray]], zoom: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """Several exemplars' pyramids side by side in one (``Model.regions``): each starts at a
+    column that is a multiple of ``zoom``; the pixels between them are 0. Returns the atlas
+    levels and the regions, (E, 4) int64 (top, left, height, width) at level 0."""
+    heights = [p[0].shape[0] for p in pyramids]
+    widths = [-(-p[0].shape[1] // zoom) * zoom for p in pyramids]
+    lefts = np.concatenate([[0], np.cumsum(widths)[:-1]])
+    H, W, C = -(-max(heights) // zoom) * zoom, sum(widths), pyramids[0][0].shape[2]
+    levels = []
+    for s in range(len(pyramids[0])):
+        level = np.zeros((H >> s, W >> s, C), np.float32)
+        for left, pyramid in zip(lefts, pyramids):
+            h, w = pyramid[s].shape[:2]
+            level[:h, left >> s:(left >> s) + w] = pyramid[s]
+        levels.append(level)
+    regions = np.array([[0, left, p[0].shape[0], p[0].shape[1]] for left, p in zip(lefts, pyramids)],
+                       dtype=np.int64)
+    return levels, regions
 
 
 def check_exemplar(shape: tuple[int, ...], config: FitConfig) -> None:
@@ -161,38 +226,86 @@ def check_exemplar(shape: tuple[int, ...], config: FitConfig) -> None:
                          f"{config.patch}x{config.patch} patches need at least {need}x{need}{hint}")
 
 
-def fit(image: np.ndarray, config: FitConfig, exemplar_info: dict | None = None,
-        progress: Progress | None = None, known: np.ndarray | None = None) -> Model:
+def check_exemplars(images: list[np.ndarray], guides: list[np.ndarray] | None,
+                    config: FitConfig) -> None:
+    """Raise UsageError unless the exemplars (each (H, W, C)) are large enough for
+    ``config`` and share their channels, and each guide is its exemplar's size with the
+    channels of the others."""
+    for image in images:
+        check_exemplar(image.shape, config)
+    if len({image.shape[2] for image in images}) > 1:
+        raise UsageError(f"the exemplars have different channel counts "
+                         f"({', '.join(str(im.shape[2]) for im in images)}); give exemplars "
+                         f"that are all gray, all colour, or all with alpha")
+    if guides is None:
+        return
+    if len(guides) != len(images):
+        raise UsageError(f"{len(guides)} guide(s) for {len(images)} exemplar(s): give one each")
+    for image, guide in zip(images, guides):
+        if guide.shape[:2] != image.shape[:2]:
+            raise UsageError(f"a guide is {guide.shape[1]}x{guide.shape[0]} pixels, its exemplar "
+                             f"{image.shape[1]}x{image.shape[0]}: they must be the same size")
+    if len({guide.shape[2] for guide in guides}) > 1:
+        raise UsageError("the guides have different channel counts")
+
+
+def fit(image: np.ndarray | list[np.ndarray], config: FitConfig, exemplar_info: dict | None = None,
+        progress: Progress | None = None, known: np.ndarray | None = None,
+        guide: np.ndarray | list[np.ndarray] | None = None,
+        weights: list[float] | None = None) -> Model:
     """Fit a model to ``image`` (H, W, C) float32 in [0, 1] with ``config``.
 
     exemplar_info: facts stored in the model (bit_depth, mode...). The same
     image, config and seed give identical model arrays. ``known`` (H, W) bool: the
     targets are patches of known pixels only (``pyramid.mask_pyramid``; inpainting).
+    ``image`` a list: one model of several exemplars (of any sizes, the same channels),
+    mixed by ``weights`` (default: their areas). ``guide``: (H, W, G) float in [0, 1]
+    aligned with the exemplar (a list: one per exemplar), for guided synthesis.
     """
-    image = as_image(image)
-    check_exemplar(image.shape, config)
+    several = isinstance(image, (list, tuple))
+    images = [as_image(im) for im in (image if several else [image])]
+    guides = None if guide is None else \
+        [as_image(g) for g in (guide if isinstance(guide, (list, tuple)) else [guide])]
+    check_exemplars(images, guides, config)
+    if known is not None and len(images) > 1:
+        raise UsageError("a mask of known pixels needs one exemplar")
     started = time.perf_counter()
-    pyramid = build_pyramid(image, config.scales)
-    info = {"height": image.shape[0], "width": image.shape[1], "channels": image.shape[2],
-            "bit_depth": 8, "mode": "unknown"}
+    G = 0 if guides is None else guides[0].shape[2]
+    if guides is not None:
+        images = [np.dstack([im, g]) for im, g in zip(images, guides)]
+    pyramids = [build_pyramid(im, config.scales) for im in images]
+    regions = shares = None
+    if len(images) > 1:
+        pyramid, regions = atlas(pyramids, config.zoom)
+        shares = np.asarray(weights if weights is not None else regions[:, 2] * regions[:, 3],
+                            dtype=np.float64)
+        if shares.shape != (len(images),) or not np.isfinite(shares).all() or (shares <= 0).any():
+            raise UsageError(f"--weights needs {len(images)} positive numbers, one per exemplar")
+        shares = shares / shares.sum()
+    else:
+        pyramid = pyramids[0]
+    info = {"height": pyramid[0].shape[0], "width": pyramid[0].shape[1],
+            "channels": images[0].shape[2] - G, "bit_depth": 8, "mode": "unknown"}
     info.update(exemplar_info or {})
-    model = Model(config, info, pyramid, stages=[])
+    model = Model(config, info, pyramid, stages=[], regions=regions, weights=shares,
+                  guide_channels=G)
     valid = None if known is None else mask_pyramid(known, config.scales)
     rng = np.random.default_rng(config.seed)
-    exemplar_coarse = pyramid[-1].shape[:2]
+    exemplar_coarse = (max(p[-1].shape[0] for p in pyramids), max(p[-1].shape[1] for p in pyramids))
     # syntheses the exemplar's size, at most SAMPLE_SIDE pixels a side: memory does not grow
     # with the exemplar
     most = -(-SAMPLE_SIDE // config.zoom)
     coarse = (min(exemplar_coarse[0], most), min(exemplar_coarse[1], most))
     for spec in config.stages:
         t0 = time.perf_counter()
-        positions, counts, targets = choose_targets(
+        positions, counts, targets, drawn = choose_targets(
             model.levels[spec.scale], spec.patch, spec.targets, rng,
-            None if known is None else valid[spec.scale])
+            None if known is None else valid[spec.scale],
+            None if regions is None else model.region_masks(spec.scale), shares)
         J = len(positions)
-        if J < 0.5 * counts.sum():
+        if J < 0.5 * drawn:
             warnings.warn(f"{spec.name}: only {J} distinct {spec.patch}x{spec.patch} patches "
-                          f"among {counts.sum()} drawn; the exemplar is flat or repetitive and "
+                          f"among {drawn} drawn; the exemplar is flat or repetitive and "
                           f"the model is degenerate", DegenerateExemplarWarning, stacklevel=2)
         sampler = PatchSampler(model, spec, coarse)
         report = (lambda done, total, k=spec.index: progress(k, len(config.stages), done, total)) \

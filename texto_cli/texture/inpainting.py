@@ -130,7 +130,7 @@ def inpaint(model, image: np.ndarray, known: np.ndarray, seed: int = 0) -> np.nd
     x = conditional_adsn(spot, mean, levels[-1], valid[-1], rng, band=widest)
     for stage in model.stages:
         x = stage.output(x, stage.transport(x))
-        s = stage.spec.scale - (stage.spec.factor == 2)  # the level of the output
+        s = stage.spec.output_scale
         x[valid[s]] = levels[s][valid[s]]
     if model.active_gains is not None:
         gained = scale_bands(x.copy(), model.active_gains)

@@ -4,6 +4,15 @@ Transport works on mean-centred intensities (``Model.levels``: the pyramid minus
 exemplar's mean colour), which keeps float32 distances exact enough for very dark or
 very bright exemplars; the mean is added back at the end of synthesis. The file format
 is ``modelfile``'s.
+
+A model of several exemplars keeps their pyramids side by side in one atlas pyramid:
+exemplar e occupies ``regions[e]`` (top, left, height, width at level 0, top and left
+multiples of 2^(scales-1), so that its level-s pyramid is the region shifted right by s
+bits). A stage's targets are patches inside one region, and an upsampling stage writes
+the block at twice a target's position, which lies in the same exemplar one level finer.
+
+A guided model's pyramid has ``guide_channels`` more channels after the texture's: the
+exemplar's guide, which ``levels`` multiply by ``config.guide_weight``.
 """
 
 from __future__ import annotations
@@ -29,6 +38,9 @@ class Model:
     finest. stages: the fitted stages, coarse to fine (``config.stages``).
     band_gains: (L, C) float32 gains of the output's L finest octave bands, or None;
     gain_diagnostics: how the fit chose them (``bandgains.fit_band_gains``) and ``seconds``.
+    regions: (E, 4) int64 (top, left, height, width) of each exemplar at level 0 of the
+    pyramid (default: one exemplar, the whole pyramid); weights: (E,) float64 share of each
+    in the model, summing to 1. guide_channels: the pyramid's last G channels are a guide.
     """
 
     config: FitConfig
@@ -39,10 +51,23 @@ class Model:
     written_by: str = ""
     band_gains: np.ndarray | None = None
     gain_diagnostics: dict[str, float] = field(default_factory=dict)
+    regions: np.ndarray | None = None
+    weights: np.ndarray | None = None
+    guide_channels: int = 0
 
     def __post_init__(self) -> None:
-        self.offset = self.pyramid[0].mean(axis=(0, 1)).astype(np.float32)
-        self.levels = [np.ascontiguousarray(lvl - self.offset) for lvl in self.pyramid]
+        if self.regions is None:
+            self.regions = np.array([[0, 0, *self.pyramid[0].shape[:2]]], dtype=np.int64)
+            self.weights = np.ones(1)
+        pyramid = self.pyramid
+        if self.guide_channels:
+            scale = np.ones(self.pyramid[0].shape[2], np.float32)
+            scale[self.channels:] = self.config.guide_weight
+            pyramid = [lvl * scale for lvl in pyramid]
+        means = [self.crop(pyramid[0], 0, e).mean(axis=(0, 1)) for e in range(len(self.regions))]
+        mean = means[0] if len(means) == 1 else np.tensordot(self.weights, means, axes=1)
+        self.offset = mean.astype(np.float32)
+        self.levels = [np.ascontiguousarray(lvl - self.offset) for lvl in pyramid]
 
     @property
     def bit_depth(self) -> int:
@@ -50,7 +75,31 @@ class Model:
 
     @property
     def channels(self) -> int:
-        return int(self.pyramid[0].shape[2])
+        """Channels of the texture (and of a synthesis), the guide's excluded."""
+        return int(self.pyramid[0].shape[2]) - self.guide_channels
+
+    @property
+    def exemplars(self) -> int:
+        """How many exemplars the model was fitted to."""
+        return len(self.regions)
+
+    def crop(self, level: np.ndarray, scale: int, e: int) -> np.ndarray:
+        """Exemplar ``e``'s part of ``level``, an atlas level at pyramid ``scale`` (a view)."""
+        top, left, height, width = (int(v) >> scale for v in self.regions[e])
+        return level[top:top + height, left:left + width]
+
+    def exemplar_levels(self, scale: int) -> list[np.ndarray]:
+        """Each exemplar's mean-centred level ``scale`` (float32 views of ``levels``)."""
+        return [self.crop(self.levels[scale], scale, e) for e in range(self.exemplars)]
+
+    def region_masks(self, scale: int) -> list[np.ndarray]:
+        """(h_s, w_s) bool per exemplar: its pixels in atlas level ``scale``."""
+        masks = []
+        for e in range(self.exemplars):
+            mask = np.zeros(self.levels[scale].shape[:2], bool)
+            self.crop(mask, scale, e)[...] = True
+            masks.append(mask)
+        return masks
 
     @property
     def active_gains(self) -> np.ndarray | None:
@@ -59,11 +108,13 @@ class Model:
             return None
         return self.band_gains
 
-    def synthesize(self, size: tuple[int, int], seed: int = 0, tileable: bool = False) -> np.ndarray:
-        """A new (H, W, C) float32 image in [0, 1] of ``size`` = (width, height) pixels."""
+    def synthesize(self, size: tuple[int, int], seed: int = 0, tileable: bool = False,
+                   guide: np.ndarray | None = None) -> np.ndarray:
+        """A new (H, W, C) float32 image in [0, 1] of ``size`` = (width, height) pixels;
+        ``guide``: (H, W, G) float in [0, 1], the target guide of a guided model."""
         from .synthesis import synthesize
 
-        return synthesize(self, size, seed=seed, tileable=tileable)
+        return synthesize(self, size, seed=seed, tileable=tileable, guide=guide)
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the model atomically to ``path`` (.npz)."""

@@ -15,11 +15,14 @@ File layout (``np.savez_compressed``, read with ``allow_pickle=False``):
   (its mass is count / total); ``stage<k>_parent``, ``stage<k>_target`` int32
   (N,) (see ``hierarchy.tree_from_parents``); ``stage<k>_weights`` float32 (N,);
   ``stage<k>_trace`` float64 (T, 3): samples, seconds, L1 mass error.
-- ``band_gains`` float32 (L, C), L = ``config.gain_octaves`` > 0: the gain of each of
+- ``band_gains`` float32 (L, C + G), L = ``config.gain_octaves`` > 0: the gain of each of
   the L finest octave bands of a synthesis, per channel (``pyramid.scale_bands``).
+- ``regions`` int32 (E, 4) and ``weights`` float64 (E,): where each exemplar lies in
+  the pyramid, and its share (``Model``); the header's ``guide_channels`` G: the
+  pyramid's last G channels are a guide (format 8).
 
-This release reads and writes format FORMAT_VERSION only; files of older formats are
-refused with a message naming their version. Model files are untrusted: they are read
+This release writes format FORMAT_VERSION and reads it and format 7 (one exemplar, no
+guide); files of other formats are refused with a message naming their version. Model files are untrusted: they are read
 with ``allow_pickle=False`` and every array is checked against the header before use.
 """
 
@@ -44,7 +47,9 @@ from .model import GAIN_RANGE, Model
 from .stage import Stage
 
 FORMAT_NAME = "texto-model"
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
+#: the formats this release reads: 7 is format 8 without regions, weights and guide
+READS = (7, 8)
 
 
 def _header(model: Model) -> dict[str, Any]:
@@ -54,6 +59,7 @@ def _header(model: Model) -> dict[str, Any]:
         "exemplar": model.exemplar,
         "fit_seconds": model.fit_seconds,
         "gain_diagnostics": model.gain_diagnostics,
+        "guide_channels": model.guide_channels,
         "stages": [{**st.spec.header(), "octaves": st.octaves, "diagnostics": st.diagnostics}
                    for st in model.stages],
     }
@@ -79,6 +85,8 @@ def to_arrays(model: Model) -> dict[str, np.ndarray]:
                                              dtype=np.float64).reshape(-1, 3)
     if model.band_gains is not None:
         arrays["band_gains"] = model.band_gains.astype(np.float32)
+    arrays["regions"] = np.asarray(model.regions, dtype=np.int32)
+    arrays["weights"] = np.asarray(model.weights, dtype=np.float64)
     return arrays
 
 
@@ -164,9 +172,10 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
     if int(version) > FORMAT_VERSION:
         raise ModelError(f"{path}: model format {int(version)} was written by a newer texto; "
                          f"this texto reads format {FORMAT_VERSION}: upgrade texto")
-    if int(version) < FORMAT_VERSION:
+    if int(version) not in READS:
         raise ModelError(f"{path}: model format {int(version)} was written by an older texto; "
-                         f"this texto reads format {FORMAT_VERSION}: fit the model again")
+                         f"this texto reads formats {READS[0]} to {FORMAT_VERSION}: fit the "
+                         f"model again")
     try:
         header = json.loads(chk.text("header"))
         config = FitConfig.from_dict(header["config"])
@@ -176,6 +185,7 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
         gain_diagnostics = {str(k): float(v)
                             for k, v in dict(header.get("gain_diagnostics", {})).items()}
         written_by = str(header.get("texto_version", ""))
+        guide_channels = header.get("guide_channels", 0)
     except ModelError:
         raise
     except (ValueError, KeyError, TypeError, TextoError) as e:
@@ -184,10 +194,12 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
     channels = exemplar.get("channels")
     if channels not in (1, 2, 3, 4) or exemplar.get("bit_depth") not in (8, 16):
         chk.fail("exemplar channels or bit depth out of range")
+    if type(guide_channels) is not int or not 0 <= guide_channels <= 4:
+        chk.fail("guide channels out of range")
     pyramid = []
     for s in range(config.scales):
         level = chk.get(f"pyramid_{s}", np.float32, 3)
-        if level.shape[2] != channels or min(level.shape[:2]) < 1:
+        if level.shape[2] != channels + guide_channels or min(level.shape[:2]) < 1:
             chk.fail(f"pyramid level {s} has shape {level.shape}")
         if s > 0 and level.shape[:2] != (pyramid[-1].shape[0] // 2, pyramid[-1].shape[1] // 2):
             chk.fail(f"pyramid level {s} is not half of level {s - 1}")
@@ -197,7 +209,9 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
     if (exemplar.get("height"), exemplar.get("width")) != pyramid[0].shape[:2]:
         chk.fail("exemplar size does not match pyramid level 0")
 
-    model = Model(config, exemplar, pyramid, [], fit_seconds, written_by, None, gain_diagnostics)
+    regions, weights = _regions(chk, arrays, int(version), pyramid, config.zoom)
+    model = Model(config, exemplar, pyramid, [], fit_seconds, written_by, None, gain_diagnostics,
+                  regions, weights, guide_channels)
     if len(stage_dicts) != len(config.stages):
         chk.fail(f"{len(stage_dicts)} stages described, the configuration has "
                  f"{len(config.stages)}")
@@ -238,11 +252,31 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
     band_gains = None
     if config.gain_octaves > 0:
         band_gains = chk.get("band_gains", np.float32, 2)
-        if band_gains.shape != (config.gain_octaves, channels) or not np.isfinite(band_gains).all() \
+        if band_gains.shape != (config.gain_octaves, channels + guide_channels) or not np.isfinite(band_gains).all() \
                 or band_gains.min() < GAIN_RANGE[0] or band_gains.max() > GAIN_RANGE[1]:
             chk.fail(f"band gains have shape {band_gains.shape} or values outside {GAIN_RANGE}")
         model.band_gains = band_gains
     return model
+
+
+def _regions(chk: _Checker, arrays: dict[str, np.ndarray], version: int,
+             pyramid: list[np.ndarray], zoom: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The exemplars' regions and weights of a format-8 file, checked (None for format 7)."""
+    if version == 7:
+        return None, None
+    regions = chk.get("regions", np.int32, 2).astype(np.int64)
+    weights = chk.get("weights", np.float64, 1)
+    H, W = pyramid[0].shape[:2]
+    if regions.shape[1:] != (4,) or len(regions) < 1 or weights.shape != (len(regions),):
+        chk.fail(f"regions have shape {regions.shape}, weights {weights.shape}")
+    top, left, height, width = regions.T
+    if (top % zoom).any() or (left % zoom).any() or (top < 0).any() or (left < 0).any() \
+            or (height < zoom).any() or (width < zoom).any() \
+            or (top + height > H).any() or (left + width > W).any():
+        chk.fail("an exemplar region lies outside the pyramid or off its grid")
+    if not np.isfinite(weights).all() or (weights <= 0).any() or abs(weights.sum() - 1) > 1e-6:
+        chk.fail("exemplar weights must be positive and sum to 1")
+    return regions, weights
 
 
 def load(path: str | os.PathLike) -> Model:

@@ -71,6 +71,11 @@ class StageSpec:
         return 2 if self.kind == UPSAMPLE else 1
 
     @property
+    def output_scale(self) -> int:
+        """Pyramid level of its output: ``scale`` - 1 when upsampling, else ``scale``."""
+        return self.scale - 1 if self.kind == UPSAMPLE else self.scale
+
+    @property
     def measures_octave_limit(self) -> bool:
         """The fit measures this stage's octave limit (stages at the finest scale)."""
         return self.kind != UPSAMPLE

@@ -7,6 +7,10 @@ fine. Last, the band of each of the output's finest octaves is scaled by the mod
 gain (``model.band_gains``, chosen when fitting: ``bandgains``), which gives the output
 the exemplar's energy per octave and channel. Everything is mean-centred
 (``Model.levels``) until the exemplar's mean colour is added back at the end.
+
+A controlled synthesis (``Constraint``: a target guide, ``guided``; a content image,
+``transfer``) chooses the field it starts from and acts on the image after every stage
+and after the band gains.
 """
 
 from __future__ import annotations
@@ -60,29 +64,62 @@ def start_field(model, coarse_shape: tuple[int, int], rng: np.random.Generator,
                 periodic: bool = False) -> np.ndarray:
     """The ADSN field a synthesis starts from: float32 (rows, cols, C), mean-centred.
     Periodic if ``periodic`` or if the grid is at least the coarsest exemplar level's size
-    (then no lag of the exemplar's autocorrelation wraps)."""
-    coarsest = model.levels[-1]
-    periodic = periodic or (coarse_shape[0] >= coarsest.shape[0]
-                            and coarse_shape[1] >= coarsest.shape[1])
-    return adsn_field(coarsest, coarse_shape, rng, periodic=periodic)
+    (then no lag of the exemplar's autocorrelation wraps).
+
+    For a model of several exemplars, the Gaussian field of their mixture: with f_e the
+    ADSN field of exemplar e (independent noises), m_e its mean and w_e its weight,
+    sum_e sqrt(w_e) (f_e - m_e) + sum_e w_e m_e, whose covariance is the weighted mean of
+    the exemplars' autocorrelations."""
+    levels = model.exemplar_levels(model.config.scales - 1)
+
+    def field(level: np.ndarray) -> np.ndarray:
+        wraps = periodic or (coarse_shape[0] >= level.shape[0] and coarse_shape[1] >= level.shape[1])
+        return adsn_field(level, coarse_shape, rng, periodic=wraps)
+
+    if len(levels) == 1:
+        return field(levels[0])
+    out = np.zeros((*coarse_shape, levels[0].shape[2]), np.float64)
+    for weight, level in zip(model.weights, levels):
+        mean = level.mean(axis=(0, 1), dtype=np.float64)
+        out += np.sqrt(weight) * (field(level) - mean) + weight * mean
+    return out.astype(np.float32)
+
+
+class Constraint:
+    """What a controlled synthesis imposes; this base imposes nothing. ``start`` gives the
+    field a synthesis starts from (float32 (rows, cols, C + G), mean-centred); ``impose``
+    acts on the image ``x`` at pyramid level ``scale`` after the start, after each stage
+    and after the band gains (level 0), and returns it."""
+
+    def start(self, model, coarse_shape: tuple[int, int], rng: np.random.Generator,
+              periodic: bool = False) -> np.ndarray:
+        return start_field(model, coarse_shape, rng, periodic)
+
+    def impose(self, x: np.ndarray, scale: int) -> np.ndarray:
+        return x
 
 
 def run(model, coarse_shape: tuple[int, int], rng: np.random.Generator,
         stages: Sequence[Stage] | None = None, gains: bool = True, periodic: bool = False,
         record: ScaleImages | None = None,
-        progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        progress: Callable[[int, int], None] | None = None,
+        constraint: Constraint | None = None) -> np.ndarray:
     """Run ``stages`` (default: all the model's) on a fresh field of ``coarse_shape``.
 
-    Returns float32 (zoom * rows, zoom * cols, C), mean-centred, with zoom that of the
+    Returns float32 (zoom * rows, zoom * cols, C + G), mean-centred, with zoom that of the
     last stage run (times its factor); ``gains``: then apply the model's band gains.
     Fitting runs the stages fitted so far, without gains, to sample the next stage's
     input. record: collects per-stage images. progress(done, total) after each stage.
+    constraint: of a controlled synthesis (default: none).
     """
     stages = model.stages if stages is None else stages
-    x = start_field(model, coarse_shape, rng, periodic)
+    constraint = constraint or Constraint()
+    x = constraint.start(model, coarse_shape, rng, periodic)
+    x = constraint.impose(x, model.config.scales - 1)
     for k, stage in enumerate(stages):
         index = stage.transport(x, periodic)
         previous, x = x, stage.output(x, index, periodic)
+        x = constraint.impose(x, stage.spec.output_scale)
         if record is not None:
             record.before.append(previous)
             record.after.append(stage.transported(index, x, periodic))
@@ -90,26 +127,41 @@ def run(model, coarse_shape: tuple[int, int], rng: np.random.Generator,
             progress(k + 1, len(stages))
     if gains and model.active_gains is not None:
         scale_bands(x, model.active_gains, periodic)
+        x = constraint.impose(x, 0)
     return x
+
+
+def finish(model, image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """A synthesis's output from ``run``'s image: cropped to ``size`` = (width, height),
+    the guide's channels dropped, the mean colour added back, clipped to [0, 1]: float32
+    (height, width, C), C-contiguous."""
+    width, height = size
+    image = image[:height, :width, :model.channels] + model.offset[:model.channels]
+    return np.clip(image, 0.0, 1.0, out=image)
 
 
 def synthesize(model, size: tuple[int, int], seed: int = 0, tileable: bool = False,
                record: ScaleImages | None = None,
-               progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+               progress: Callable[[int, int], None] | None = None,
+               guide: np.ndarray | None = None) -> np.ndarray:
     """A new (H, W, C) float32 image in [0, 1] of ``size`` = (width, height) pixels.
 
     The same model, size and seed give the same bytes. ``tileable``: periodic
     field and wrap-around patches at every scale, so the result tiles seamlessly;
-    then width and height must be multiples of 2^(S-1).
+    then width and height must be multiples of 2^(S-1). ``guide``: (H, W, G) float in
+    [0, 1], the target guide of a guided model (``guided.GuideConstraint``).
     """
     check_size(model, size, tileable)
-    width, height = size
     rng = np.random.default_rng(seed)
-    image = run(model, grid_size(model, size), rng, periodic=tileable, record=record,
-                progress=progress)
+    coarse = grid_size(model, size)
+    constraint = None
+    if guide is not None:
+        from .guided import GuideConstraint
+
+        constraint = GuideConstraint.from_image(model, guide, coarse, tileable)
+    image = run(model, coarse, rng, periodic=tileable, record=record, progress=progress,
+                constraint=constraint)
     if record is not None:
         for images in (record.before, record.after):
-            images[:] = [np.clip(im + model.offset, 0.0, 1.0) for im in images]
-    image = image[:height, :width]
-    image += model.offset
-    return np.ascontiguousarray(np.clip(image, 0.0, 1.0, out=image))
+            images[:] = [finish(model, im, (im.shape[1], im.shape[0])) for im in images]
+    return finish(model, image, size)

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..errors import UsageError
 from ..image.pyramid import scale_bands
-from .synthesis import check_size, grid_size, start_field
+from .synthesis import check_size, finish, grid_size, start_field
 
 
 @dataclass(frozen=True)
@@ -192,9 +192,8 @@ def synthesize_bands(model, size: tuple[int, int], seed: int = 0, tile: int = 10
                 kept, kept_rows = strip[after.start - need.start:].copy(), Span(after.start, need.stop)
             if L:
                 apply_band_gains(strip, need, rows, columns, gains)
-            band = strip[rows.start - need.start:rows.stop - need.start, :width]
-            band += model.offset
-            yield np.clip(band, 0.0, 1.0, out=band)
+            yield finish(model, strip[rows.start - need.start:rows.stop - need.start],
+                         (width, rows.stop - rows.start))
             if progress is not None:
                 progress(b + 1, len(bands))
     finally:
