@@ -806,6 +806,8 @@ def plan_inpaint(image: Any, mask: Any, output: str | os.PathLike | None,
         raise UsageError("the mask covers the whole image: no known pixels to fill it from")
     if model is not None and not isinstance(model, Model):
         model = load(model)
+    if model is not None and (model.exemplars > 1 or model.guide_channels):
+        raise UsageError("inpaint needs a model of one exemplar, without a guide")
     if model is not None and model.channels != colours.shape[2]:
         raise UsageError(f"the model has {model.channels} channel(s), the image "
                          f"{colours.shape[2]} (alpha excluded with --mask alpha): fit a model "

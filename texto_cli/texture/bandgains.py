@@ -24,8 +24,10 @@ import math
 
 import numpy as np
 
+from ..metrics import patch_sliced_wasserstein_levels
 from .model import GAIN_RANGE
 from ..image.pyramid import band_std, octave_bands, scale_bands
+from .guided import trial_constraint
 from .synthesis import run
 
 #: weight of the penalty on the squared log gains, against squared log-energy errors
@@ -98,9 +100,8 @@ def fit_band_gains(model, canvas: tuple[int, int], rng: np.random.Generator, oct
     border effects) give the energy matrices; the gains are kept if they bring the trials'
     SW (4 levels) at least MARGIN closer to the exemplar's, else all are 1. Gains are
     clipped to the range a model file allows (``model.GAIN_RANGE``)."""
-    from .fitting import reference_distances
-
-    samples = [run(model, canvas, rng, gains=False, periodic=True)
+    samples = [run(model, canvas, rng, gains=False, periodic=True,
+                   constraint=trial_constraint(model, canvas, rng, model.stages, 0))
                for _ in range(trials)]
     exemplars = model.exemplar_levels(0)
     energies = sum(w * band_std(ex, octaves) ** 2 for w, ex in zip(model.weights, exemplars))
@@ -108,8 +109,8 @@ def fit_band_gains(model, canvas: tuple[int, int], rng: np.random.Generator, oct
     np.clip(gains, *GAIN_RANGE, out=gains)
 
     def sw(images: list[np.ndarray]) -> float:
-        return float(np.mean([np.mean(reference_distances(model, exemplars, x, levels=4))
-                              for x in images]))
+        return float(np.mean([np.mean(patch_sliced_wasserstein_levels(
+            exemplars, x, levels=4, weights=model.weights)) for x in images]))
 
     info = {"sw_without": sw(samples),
             "sw_with": sw([scale_bands(s.copy(), gains, periodic=True) for s in samples])}

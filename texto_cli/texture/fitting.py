@@ -39,6 +39,7 @@ from .stage import Stage, StageSpec
 from ..metrics import PATCH, patch_sliced_wasserstein_levels
 from ..image.patches import extract, grid_shape, whole_patches
 from ..image.pyramid import build_pyramid, mask_pyramid, min_size_for
+from .guided import trial_constraint
 from .synthesis import run
 
 #: progress(stage, n_stages, samples_done, samples_total)
@@ -109,14 +110,8 @@ class PatchSampler:
         self.used = 0
 
     def _refill(self, rng: np.random.Generator) -> None:
-        constraint = None
-        if self.model.guide_channels:  # guided syntheses, of the guide of another synthesis
-            from .guided import GuideConstraint
-
-            other = run(self.model, self.coarse_shape, rng, stages=self.stages, gains=False,
-                        periodic=True)
-            constraint = GuideConstraint(self.model, other[:, :, self.model.channels:],
-                                         self.spec.scale, periodic=True)
+        constraint = trial_constraint(self.model, self.coarse_shape, rng, self.stages,
+                                      self.spec.scale)
         image = run(self.model, self.coarse_shape, rng, stages=self.stages, gains=False,
                     periodic=True, constraint=constraint)
         stride = self.spec.grid_stride(image.shape, True)
@@ -168,11 +163,14 @@ def choose_octave_limit(model: Model, stage: Stage, coarse_shape: tuple[int, int
         return {limit: math.nan for limit in candidates}
     scores: dict[int, list[float]] = {limit: [] for limit in candidates}
     for _ in range(trials):
-        x = run(model, coarse_shape, rng, stages=model.stages[:-1], gains=False, periodic=True)
+        constraint = trial_constraint(model, coarse_shape, rng, model.stages[:-1], stage.spec.scale)
+        x = run(model, coarse_shape, rng, stages=model.stages[:-1], gains=False, periodic=True,
+                constraint=constraint)
         index = stage.transport(x, periodic=True)
         for limit in candidates:
             out = build_pyramid(stage.output(x, index, periodic=True, octaves=limit), first + 1)[-1]
-            sw = reference_distances(model, reference, out, levels=n_levels) \
+            sw = patch_sliced_wasserstein_levels(reference, out, levels=n_levels,
+                                                 weights=model.weights) \
                 if min(out.shape[:2]) >= PATCH else []
             scores[limit].append(float(np.mean(sw)) if len(sw) == n_levels else np.nan)
     means = {limit: float(np.mean(v)) for limit, v in scores.items()}
@@ -181,16 +179,6 @@ def choose_octave_limit(model: Model, stage: Stage, coarse_shape: tuple[int, int
             and means[best] < (1 - LIMIT_MARGIN) * means[octaves]:
         stage.octaves = best
     return means
-
-
-def reference_distances(model: Model, reference: list[np.ndarray], image: np.ndarray,
-                        **options) -> list[float]:
-    """``patch_sliced_wasserstein_levels`` of ``image`` to the model's exemplars
-    (``reference``: one image per exemplar, e.g. ``Model.exemplar_levels(0)``) mixed by
-    their weights."""
-    if len(reference) == 1:
-        return patch_sliced_wasserstein_levels(reference[0], image, **options)
-    return patch_sliced_wasserstein_levels(reference, image, weights=model.weights, **options)
 
 
 def atlas(pyramids: list[list[np.ndarray]], zoom: int) -> tuple[list[np.ndarray], np.ndarray]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..image.pyramid import build_pyramid
-from .synthesis import Constraint, start_field
+from .synthesis import Constraint, run, start_field
 
 
 class GuideConstraint(Constraint):
@@ -60,3 +60,15 @@ class GuideConstraint(Constraint):
     def impose(self, x: np.ndarray, scale: int) -> np.ndarray:
         x[:, :, self.channels:] = self.levels[scale]
         return x
+
+
+def trial_constraint(model, coarse_shape: tuple[int, int], rng: np.random.Generator, stages,
+                     scale: int) -> GuideConstraint | None:
+    """For the fit's trial syntheses through ``stages`` (periodic, on ``coarse_shape``),
+    whose last output is at pyramid level ``scale``: None for a model without a guide;
+    else the guide channels of another such synthesis as target, so that a guided model's
+    maps, octave limits and band gains are fitted on the inputs guided syntheses give."""
+    if not model.guide_channels:
+        return None
+    other = run(model, coarse_shape, rng, stages=stages, gains=False, periodic=True)
+    return GuideConstraint(model, other[:, :, model.channels:], scale, periodic=True)
