@@ -184,3 +184,40 @@ def test_format7_model_synthesises_as_before():
     out = model.synthesize((96, 64), seed=3)
     digest = hashlib.sha256(np.round(out * 65535).astype(np.uint16).tobytes()).hexdigest()
     assert digest == "bfe2a51ec8f15d6c32e0ed346984414c3d9e1909c4a4a61a9234f9af799b960c"
+
+
+# ------------------------------------------------------------------------ one-line errors, threads
+
+
+def test_bad_inputs_are_refused_in_one_line(small_model_file, exemplar, tmp_path):
+    ex, guide, small = tmp_path / "ex.png", tmp_path / "guide.png", tmp_path / "small.png"
+    write_image(ex, exemplar)
+    write_image(guide, _blurred_luminance(exemplar)[:50])
+    write_image(small, exemplar[:6, :6])
+    cases = [
+        (["fit", ex, "--guide", guide, "-o", tmp_path / "g.npz", "--scales", "2"], "same size"),
+        (["fit", ex, "--guide", guide, "--guide", guide, "-o", tmp_path / "g.npz"], "one guide per"),
+        (["transfer", small_model_file, small, "-o", tmp_path / "t.png"], "too small"),
+        (["synthesize", small_model_file, "--guide", guide, "-o", tmp_path / "s.png"],
+         "without a guide"),
+        (["fit", ex, "-O", tmp_path, "--weights", "1,2"], "--weights"),
+    ]
+    for args, message in cases:
+        r = CliRunner().invoke(main, [str(a) for a in args])
+        assert r.exit_code == 2, (args, r.output)
+        assert r.output.count("\n") == 1 and message in r.output, (args, r.output)
+    assert not any((tmp_path / name).exists() for name in ("g.npz", "t.png", "s.png"))
+
+
+def test_transfer_and_guided_outputs_do_not_depend_on_threads(small_model_file, exemplar, tmp_path):
+    import subprocess
+    import sys
+
+    content = tmp_path / "content.png"
+    write_image(content, exemplar[::-1])
+    for n in (1, 2):
+        r = subprocess.run([sys.executable, "-m", "texto_cli", "transfer", str(small_model_file),
+                            str(content), "-o", str(tmp_path / f"t{n}.png"), "--threads", str(n)],
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+    assert (tmp_path / "t1.png").read_bytes() == (tmp_path / "t2.png").read_bytes()

@@ -664,7 +664,7 @@ def describe(model: Model) -> dict[str, Any]:
             "trace": [[p.samples, p.seconds, p.value] for p in st.ot.trace],
         })
     return {
-        "format_version": FORMAT_VERSION,
+        "format_version": model.format_version or FORMAT_VERSION,
         "texto_version": model.written_by or __version__,
         "exemplar": model.exemplar,
         "exemplars": [{"width": int(r[3]), "height": int(r[2]), "weight": float(w)}

@@ -63,17 +63,19 @@ def choose_targets(level: np.ndarray, patch: int, J: int, rng: np.random.Generat
     ``regions``: (h, w) bool per exemplar, ``weights`` (E,) their shares: round(J w_e)
     positions from exemplar e, the mass of each w_e / (positions drawn from e).
 
-    Returns positions (J', 2) int32, counts (J',) int32 (the integer masses: positions
-    merged into each target, times their exemplar's mass in units of the lightest's
-    / MASS_UNIT with several exemplars), the target patches (J', D) float32, J' <= J,
+    Returns positions (J', 2) int32, counts (J',) int32 (integer masses: the positions
+    merged into each target; with ``regions``, each weighing its exemplar's mass per
+    position, MASS_UNIT for the lightest), the target patches (J', D) float32, J' <= J,
     sorted by patch value, and how many positions were drawn.
     """
     Hp, Wp = grid_shape(level.shape[:2], patch)
     if regions is not None:
-        draws = [rng.choice(allowed, size=min(max(1, round(J * w)), len(allowed)), replace=False)
-                 for w, allowed in ((w, np.flatnonzero(whole_patches(r, patch)))
-                                    for w, r in zip(weights, regions))]
-        mass = np.array([w / len(d) for w, d in zip(weights, draws)])
+        draws = []
+        for w, region in zip(weights, regions):
+            allowed = np.flatnonzero(whole_patches(region, patch))
+            draws.append(rng.choice(allowed, size=min(max(1, round(J * w)), len(allowed)),
+                                    replace=False))
+        mass = np.array([w / len(d) for w, d in zip(weights, draws)])  # per drawn position
         units = np.round(MASS_UNIT * mass / mass.min()).astype(np.int64)
         flat = np.concatenate(draws)
         order = np.argsort(flat)

@@ -41,6 +41,7 @@ class Model:
     regions: (E, 4) int64 (top, left, height, width) of each exemplar at level 0 of the
     pyramid (default: one exemplar, the whole pyramid); weights: (E,) float64 share of each
     in the model, summing to 1. guide_channels: the pyramid's last G channels are a guide.
+    format_version: the format of the file it was read from (None: not read from a file).
     """
 
     config: FitConfig
@@ -54,6 +55,7 @@ class Model:
     regions: np.ndarray | None = None
     weights: np.ndarray | None = None
     guide_channels: int = 0
+    format_version: int | None = None
 
     def __post_init__(self) -> None:
         if self.regions is None:

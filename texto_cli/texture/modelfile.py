@@ -211,7 +211,7 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
 
     regions, weights = _regions(chk, arrays, int(version), pyramid, config.zoom)
     model = Model(config, exemplar, pyramid, [], fit_seconds, written_by, None, gain_diagnostics,
-                  regions, weights, guide_channels)
+                  regions, weights, guide_channels, int(version))
     if len(stage_dicts) != len(config.stages):
         chk.fail(f"{len(stage_dicts)} stages described, the configuration has "
                  f"{len(config.stages)}")
