@@ -7,16 +7,21 @@ patches. A guided synthesis sets the guide channels to the target guide's after 
 and after every stage, so only the texture's channels are free: each patch goes to an
 exemplar patch whose texture fits its neighbours' and whose guide fits the target's.
 
-The start field is the model's Gaussian field with its texture channels moved by their
-regression on the guide: x_T + B (g - x_G), B = Cov(T, G) Cov(G, G)^-1 over the pixels
-of the exemplars' coarsest level, so that the coarsest layout already follows the target
-guide g where the guide predicts the texture.
+The start field is the model's Gaussian field conditioned on the target guide: with T_T
+and T_G the Fourier transforms of the texture and guide channels of the spot of the
+coarsest level (``adsn``), the ADSN field x has cross-spectra S_TG = T_T T_G^*, S_GG =
+T_G T_G^* (weighted sums over the exemplars of a joint model), and a sample of its texture
+channels given its guide channels equal to g is x_T + H (g - x_G), H = S_TG (S_GG + e I)^-1
+applied per frequency (kriging of the residual; e, a small share of S_GG's mean, keeps it
+stable where the guide carries no energy). So the coarsest layout already follows the
+target guide where the exemplar's guide predicts its texture.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..image.adsn import adsn_spot, spot_spectrum
 from ..image.pyramid import build_pyramid
 from .synthesis import Constraint, run, start_field
 
@@ -33,10 +38,6 @@ class GuideConstraint(Constraint):
         S = model.config.scales
         self.channels = C
         self.levels = [None] * scale + build_pyramid(guide, S - scale, periodic)
-        pixels = np.concatenate([lvl.reshape(-1, C + G) for lvl in
-                                 model.exemplar_levels(S - 1)]).astype(np.float64)
-        cov = np.atleast_2d(np.cov(pixels, rowvar=False))
-        self.regression = (cov[:C, C:] @ np.linalg.pinv(cov[C:, C:])).astype(np.float32)
 
     @classmethod
     def from_image(cls, model, guide: np.ndarray, coarse_shape: tuple[int, int],
@@ -54,7 +55,19 @@ class GuideConstraint(Constraint):
 
     def start(self, model, coarse_shape, rng, periodic=False):
         x = start_field(model, coarse_shape, rng, periodic)
-        x[:, :, :self.channels] += (self.levels[-1] - x[:, :, self.channels:]) @ self.regression.T
+        C = self.channels
+        cross, power = 0.0, 0.0
+        for weight, level in zip(model.weights, model.exemplar_levels(model.config.scales - 1)):
+            T = spot_spectrum(adsn_spot(level)[1], coarse_shape)  # (rows, cols // 2 + 1, C + G)
+            cross = cross + weight * T[..., :C, None] * np.conj(T[..., None, C:])
+            power = power + weight * T[..., C:, None] * np.conj(T[..., None, C:])
+        G = power.shape[-1]
+        ridge = 1e-2 * np.trace(power, axis1=-2, axis2=-1).real.mean() / G
+        gain = np.linalg.solve(np.swapaxes(power + ridge * np.eye(G), -1, -2),
+                               np.swapaxes(cross, -1, -2))  # (H^T), per frequency
+        residual = np.fft.rfft2(self.levels[-1] - x[:, :, C:], axes=(0, 1))
+        x[:, :, :C] += np.fft.irfft2(np.einsum("...gc,...g->...c", gain, residual),
+                                     s=coarse_shape, axes=(0, 1)).astype(np.float32)
         return x
 
     def impose(self, x: np.ndarray, scale: int) -> np.ndarray:
