@@ -5,7 +5,10 @@
 * docs/tileable.jpg: a 256x256 tileable synthesis (seed 3), tiled 2x2;
 * docs/preview.png: the ``texto inspect --preview`` contact sheet;
 * docs/inpaint.jpg: the cobbles sample with the blob hole of ``benchmarks/bench_inpaint.py``
-  and texto's fill, taken from that bench's sheet (run it first; skipped if absent).
+  and texto's fill, taken from that bench's sheet (run it first; skipped if absent);
+* docs/transfer.jpg, docs/guided.jpg, docs/joint.jpg: sheets of ``benchmarks/bench_transfer.py``
+  (the astronaut redrawn with cobbles at strengths 0, 0.5, 0.75 and 1, the guided marble,
+  the gravel + grass joint model), at most 1280 pixels wide (run it first; skipped if absent).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ def main() -> None:
     model_path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "out" / "demo_model.npz"
     demo_pictures(model_path)
     inpaint_picture()
+    bench_pictures()
 
 
 def demo_pictures(model_path: Path) -> None:
@@ -61,6 +65,24 @@ def inpaint_picture() -> None:
         pair[:, :side], pair[:, side + GAP:] = bench[:, :side], bench[:, side:2 * side]
         write_image(DOCS / "inpaint.jpg", pair)
         print("wrote docs/inpaint.jpg")
+
+
+def bench_pictures() -> None:
+    folder = ROOT / "benchmarks" / "out" / "transfer"
+    for name, sheet in (("transfer", "transfer_cobbles_astronaut"), ("guided", "guided_marble_sigma12"),
+                        ("joint", "joint_gravel_grass")):
+        path = folder / f"{sheet}.png"
+        if path.exists():
+            image, _ = read_image(path)
+            if name == "transfer":  # the content and strengths 0, 0.5, 0.75, 1 of its 7 panels
+                side = image.shape[0] + 4
+                image = np.concatenate([image[:, k * side:(k + 1) * side] for k in (0, 1, 3, 4, 5)],
+                                       axis=1)[:, :-4]
+            scale = min(1.0, 1280 / image.shape[1])
+            if scale < 1:
+                image = rescale(image, scale, channel_axis=2, anti_aliasing=True)
+            write_image(DOCS / f"{name}.jpg", image)
+            print(f"wrote docs/{name}.jpg")
 
 
 if __name__ == "__main__":
