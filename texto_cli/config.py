@@ -94,8 +94,9 @@ class FitConfig:
                              "the one before.", low=1, high=4, fast=1)
     stride: int = _option(2, "They transport the patches of every N-th row and column only "
                              "(1: all).", low=1, high=31, fast=1)
-    guide_weight: float = _option(0.5, "Weight of the guide's channels in the patches, "
-                                       "against the texture's (with --guide).", low=0.01,
+    guide_weight: float = _option(0.3, "Weight of the guide against the texture in the "
+                                       "patches (with --guide): its channels together count "
+                                       "its square times the texture's.", low=0.01,
                                   high=100.0, metavar="G")
     seed: int = _option(0, "Random seed: the same inputs and seed give the same model.",
                         low=0, high=2 ** 63 - 1)

@@ -2,7 +2,7 @@
 
 A guided model's patches carry the exemplar's guide (a map aligned with it: a height, a
 gradient, a label image) as G channels after the texture's, weighted by
-``config.guide_weight`` (``Model.levels``); its transport maps are fitted on those joint
+``Model.guide_scale`` (``Model.levels``); its transport maps are fitted on those joint
 patches. A guided synthesis sets the guide channels to the target guide's after the start
 and after every stage, so only the texture's channels are free: each patch goes to an
 exemplar patch whose texture fits its neighbours' and whose guide fits the target's.
@@ -50,7 +50,7 @@ class GuideConstraint(Constraint):
         pad = ((0, coarse_shape[0] * f - guide.shape[0]), (0, coarse_shape[1] * f - guide.shape[1]),
                (0, 0))
         canvas = np.pad(np.asarray(guide, np.float32), pad, mode="wrap" if periodic else "symmetric")
-        return cls(model, canvas * np.float32(model.config.guide_weight) - model.offset[C:],
+        return cls(model, canvas * np.float32(model.guide_scale) - model.offset[C:],
                    0, periodic)
 
     def start(self, model, coarse_shape, rng, periodic=False):

@@ -12,7 +12,7 @@ bits). A stage's targets are patches inside one region, and an upsampling stage 
 the block at twice a target's position, which lies in the same exemplar one level finer.
 
 A guided model's pyramid has ``guide_channels`` more channels after the texture's: the
-exemplar's guide, which ``levels`` multiply by ``config.guide_weight``.
+exemplar's guide, which ``levels`` multiply by ``guide_scale``.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ class Model:
         pyramid = self.pyramid
         if self.guide_channels:
             scale = np.ones(self.pyramid[0].shape[2], np.float32)
-            scale[self.channels:] = self.config.guide_weight
+            scale[self.channels:] = self.guide_scale
             pyramid = [lvl * scale for lvl in pyramid]
         means = [self.crop(pyramid[0], 0, e).mean(axis=(0, 1)) for e in range(len(self.regions))]
         mean = means[0] if len(means) == 1 else np.tensordot(self.weights, means, axes=1)
@@ -79,6 +79,13 @@ class Model:
     def channels(self) -> int:
         """Channels of the texture (and of a synthesis), the guide's excluded."""
         return int(self.pyramid[0].shape[2]) - self.guide_channels
+
+    @property
+    def guide_scale(self) -> float:
+        """What the guide's channels are multiplied by in ``levels``: w sqrt(C / G) for
+        ``config.guide_weight`` w, so that the G guide channels together weigh w^2 times
+        the C texture channels together in a patch distance, whatever C and G."""
+        return self.config.guide_weight * (self.channels / self.guide_channels) ** 0.5
 
     @property
     def exemplars(self) -> int:
