@@ -158,6 +158,12 @@ def synthesize(model, size: tuple[int, int], seed: int = 0, tileable: bool = Fal
     if guide is not None:
         from .guided import GuideConstraint
 
+        if np.shape(guide)[:2] != (size[1], size[0]) or np.ndim(guide) != 3 \
+                or np.shape(guide)[2] != model.guide_channels:
+            raise UsageError(f"the guide must be (height, width, {model.guide_channels}) = "
+                             f"({size[1]}, {size[0]}, {model.guide_channels}), not "
+                             f"{np.shape(guide)}")
+
         constraint = GuideConstraint.from_image(model, guide, coarse, tileable)
     image = run(model, coarse, rng, periodic=tileable, record=record, progress=progress,
                 constraint=constraint)
