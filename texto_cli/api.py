@@ -61,17 +61,16 @@ def read_exemplar(source: Any, name: str | None = None,
     """An Exemplar from a path, ``"-"`` (stdin), image bytes, or an array: (H, W[, C]) of
     uint8, uint16 or floats in [0, 1]. Files of more than ``max_pixels`` pixels (None: no
     limit) are refused before they are decoded."""
+    name = name or _source_name(source)
     stdin = isinstance(source, str) and source == "-"
     if stdin or isinstance(source, (bytes, bytearray, memoryview)):
         data = read_stream(sys.stdin.buffer) if stdin else source
         image, info = read_image(data, label="<stdin>", max_pixels=max_pixels)
-        name = name or "stdin"
     elif isinstance(source, (str, os.PathLike)):
         image, info = read_image(source, max_pixels=max_pixels)
-        name = name or Path(source).name
     else:
         image, facts = _array_exemplar(source)
-        return Exemplar(image, name or "array", facts)
+        return Exemplar(image, name, facts)
     facts = {"bit_depth": info.bit_depth, "mode": info.mode, "had_alpha": info.had_alpha,
              "source": name}
     return Exemplar(image, name, facts)
@@ -129,9 +128,11 @@ class FitJob:
 
 
 def _source_name(source: Any) -> str:
-    if isinstance(source, (str, os.PathLike)):
-        return "stdin" if str(source) == "-" else Path(source).name
-    return "array"
+    """How messages name an exemplar source: its file name, "stdin" or "array"."""
+    if isinstance(source, (bytes, bytearray, memoryview)) or \
+            (isinstance(source, str) and source == "-"):
+        return "stdin"
+    return Path(source).name if isinstance(source, (str, os.PathLike)) else "array"
 
 
 @dataclass
@@ -337,6 +338,22 @@ def check_memory(model: Model, size: tuple[int, int], tile: int | None = None) -
                          f"only {have / 2 ** 30:.1f} GiB is available; choose a smaller size")
 
 
+def _check_stdout() -> None:
+    """Refuse ``-o -`` when stdout is a terminal."""
+    if sys.stdout.isatty():
+        raise UsageError("-o - writes PNG data to stdout, which is a terminal; "
+                         "redirect it to a file or a pipe")
+
+
+def _check_jpeg(bit_depth: int | None, model: Model) -> None:
+    """Refuse what a JPEG output cannot hold: 16 bits, or the model's alpha channel."""
+    if bit_depth == 16:
+        raise UsageError("JPEG holds 8 bits per sample; use .png or .tif for --bit-depth 16")
+    if model.channels in (2, 4):
+        raise UsageError("this model has an alpha channel, which JPEG cannot hold; "
+                         "write .png or .tif")
+
+
 def _usage(check: Callable[..., Any], *args: Any) -> Any:
     """``check(*args)`` for a path named by the user; its ImageError becomes a UsageError (a
     path that cannot be used is a mistake in the command line: exit status 2)."""
@@ -475,9 +492,7 @@ def plan_synthesis(model: Model | str | os.PathLike, size: str | int | Sequence[
     elif output == "-":
         if count > 1:
             raise UsageError("--count > 1 cannot write to stdout; give -o NAME.png")
-        if sys.stdout.isatty():
-            raise UsageError("-o - writes PNG data to stdout, which is a terminal; "
-                             "redirect it to a file or a pipe")
+        _check_stdout()
         outputs = [("-", seed)]
     else:
         path = Path(output)
@@ -498,11 +513,8 @@ def plan_synthesis(model: Model | str | os.PathLike, size: str | int | Sequence[
     elif jobs > 1:
         raise UsageError("--jobs computes tiles in parallel: give --tile N too (worth it for "
                          "outputs of several megapixels; smaller ones are faster with 1 job)")
-    if jpeg and bit_depth == 16:
-        raise UsageError("JPEG holds 8 bits per sample; use .png or .tif for --bit-depth 16")
-    if jpeg and model.channels in (2, 4):
-        raise UsageError("this model has an alpha channel, which JPEG cannot hold; "
-                         "write .png or .tif")
+    if jpeg:
+        _check_jpeg(bit_depth, model)
     if jpeg and bit_depth is None and model.bit_depth == 16:
         notes.append("the exemplar was 16-bit; JPEG output is 8-bit")
     check_size(model, (width, height), tileable)
@@ -590,22 +602,17 @@ def plan_transfer(model: Model | str | os.PathLike, content: Any,
         raise UsageError(f"--bit-depth must be 8 or 16, not {bit_depth}")
     jpeg = False
     if output == "-":
-        if sys.stdout.isatty():
-            raise UsageError("-o - writes PNG data to stdout, which is a terminal; "
-                             "redirect it to a file or a pipe")
+        _check_stdout()
     elif output is not None:
         jpeg = _usage(format_for_path, output) == "JPEG"
         _usage(check_output_path, output)
-    if jpeg and bit_depth == 16:
-        raise UsageError("JPEG holds 8 bits per sample; use .png or .tif for --bit-depth 16")
     _existing([content] if isinstance(content, (str, os.PathLike)) else [], "content ")
     if not isinstance(model, Model):
         model = load(model)
     if model.guide_channels:
         raise UsageError("this model was fitted with a guide; transfer needs a model without one")
-    if jpeg and model.channels in (2, 4):
-        raise UsageError("this model has an alpha channel, which JPEG cannot hold; "
-                         "write .png or .tif")
+    if jpeg:
+        _check_jpeg(bit_depth, model)
     exemplar = read_exemplar(content)
     notes = []
     image = exemplar.image

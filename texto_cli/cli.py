@@ -138,16 +138,20 @@ def run() -> None:
     main(prog_name="texto")
 
 
-def _int_list(ctx, param, value: str | None) -> list[int] | None:
-    if value is None:
-        return None
-    try:
-        values = [int(v) for v in value.split(",") if v.strip()]
-    except ValueError:
-        raise click.BadParameter(f"expected comma-separated integers, got {value!r}") from None
-    if not values:
-        raise click.BadParameter("expected at least one integer")
-    return values
+def _comma_list(kind: type, what: str):
+    """A click callback: 'A,B,..' as a list of ``kind`` (``what``: its plural, for errors)."""
+    def callback(ctx, param, value: str | None) -> list | None:
+        if value is None:
+            return None
+        try:
+            values = [kind(v) for v in value.split(",") if v.strip()]
+        except ValueError:
+            raise click.BadParameter(f"expected comma-separated {what}, got {value!r}") from None
+        if not values:
+            raise click.BadParameter(f"expected at least one {what[:-1]}")
+        return values
+    return callback
+
 
 
 class SizeType(click.ParamType):
@@ -187,15 +191,6 @@ def _given(options: dict) -> dict:
     return {name: value for name, value in options.items() if value is not None}
 
 
-def _float_list(ctx, param, value: str | None) -> list[float] | None:
-    if value is None:
-        return None
-    try:
-        return [float(v) for v in value.split(",") if v.strip()]
-    except ValueError:
-        raise click.BadParameter(f"expected comma-separated numbers, got {value!r}") from None
-
-
 def fit_options(command=None, exclude: tuple[str, ...] = ()):
     """Decorate ``command`` with --preset and one click option per fit option
     (``texto_cli.fit_options``) but those named in ``exclude``. Every option but --preset
@@ -212,8 +207,8 @@ def fit_options(command=None, exclude: tuple[str, ...] = ()):
             decorator = click.option(f"{opt.flag}/--no-{opt.flag[2:]}", opt.name, default=None,
                                      help=help)
         elif opt.per_scale:
-            decorator = click.option(opt.flag, opt.name, callback=_int_list, metavar=opt.metavar,
-                                     help=help)
+            decorator = click.option(opt.flag, opt.name, callback=_comma_list(int, "integers"),
+                                     metavar=opt.metavar, help=help)
         else:
             decorator = click.option(opt.flag, opt.name, metavar=opt.metavar, help=help,
                                      type=float if isinstance(opt.default, float) else int)
@@ -230,7 +225,7 @@ def fit_options(command=None, exclude: tuple[str, ...] = ()):
 @click.option("--guide", "guides", multiple=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="A guide map aligned with the exemplar (same size; e.g. a height or a "
                    "gradient), for `synthesize --guide`; once per exemplar.")
-@click.option("--weights", callback=_float_list, metavar="W1,W2,..",
+@click.option("--weights", callback=_comma_list(float, "numbers"), metavar="W1,W2,..",
               help="Shares of the exemplars in one model (-o).  [default: their areas]")
 @fit_options
 @click.option("--max-megapixels", type=float,

@@ -32,12 +32,8 @@ class GuideConstraint(Constraint):
     synthesis (the coarser levels are made from it)."""
 
     def __init__(self, model, guide: np.ndarray, scale: int = 0, periodic: bool = False):
-        C, G = model.channels, model.guide_channels
-        if guide.ndim != 3 or guide.shape[2] != G:
-            raise ValueError(f"the guide has shape {guide.shape}, the model's has {G} channel(s)")
-        S = model.config.scales
-        self.channels = C
-        self.levels = [None] * scale + build_pyramid(guide, S - scale, periodic)
+        self.channels = model.channels
+        self.levels = [None] * scale + build_pyramid(guide, model.config.scales - scale, periodic)
 
     @classmethod
     def from_image(cls, model, guide: np.ndarray, coarse_shape: tuple[int, int],

@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from ..image.pyramid import build_pyramid, keep_coarse
-from .synthesis import Constraint, grid_size, start_field
+from .synthesis import Constraint, check_size, finish, grid_size, run, start_field
 
 
 def _sqrtm(sym: np.ndarray) -> np.ndarray:
@@ -83,8 +83,6 @@ def transfer(model, content: np.ndarray, strength: float = 0.5, seed: int = 0) -
     """``content`` (float (H, W, C) in [0, 1], the model's channels) redrawn with the
     model's texture: float32 (H, W, C) in [0, 1]. The same inputs and seed give the same
     bytes."""
-    from .synthesis import check_size, finish, run
-
     H, W = content.shape[:2]
     check_size(model, (W, H))
     constraint = ContentConstraint(model, content, strength)
