@@ -29,6 +29,16 @@ def exemplar():
 
 
 @pytest.fixture(scope="session")
+def exemplar_png(exemplar, tmp_path_factory):
+    """The exemplar fixture as a PNG file, cobbles_crop.png."""
+    from texto_cli.image.io import write_image
+
+    path = tmp_path_factory.mktemp("ex") / "cobbles_crop.png"
+    write_image(path, exemplar)
+    return path
+
+
+@pytest.fixture(scope="session")
 def small_model(exemplar):
     return fit(exemplar, small_config(), {"bit_depth": 8, "mode": "rgb", "source": "cobbles"})
 

@@ -20,13 +20,6 @@ def runner():
     return CliRunner()
 
 
-@pytest.fixture(scope="module")
-def exemplar_png(exemplar, tmp_path_factory):
-    path = tmp_path_factory.mktemp("ex") / "cobbles_crop.png"
-    write_image(path, exemplar)
-    return path
-
-
 def test_fit_inspect_synthesize(runner, exemplar_png, tmp_path):
     model = tmp_path / "m.npz"
     r = runner.invoke(main, ["fit", str(exemplar_png), "-o", str(model), *FAST_FIT])

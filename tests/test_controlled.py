@@ -115,9 +115,8 @@ def test_guided_model_round_trip_and_guide_checks(guided_model, exemplar, tmp_pa
         fit(exemplar, small_config(), guide=guide[:40])
 
 
-def test_guided_command(exemplar, tmp_path):
-    ex, guide = tmp_path / "ex.png", tmp_path / "guide.png"
-    write_image(ex, exemplar)
+def test_guided_command(exemplar, exemplar_png, tmp_path):
+    ex, guide = exemplar_png, tmp_path / "guide.png"
     write_image(guide, _blurred_luminance(exemplar))
     model = tmp_path / "g.npz"
     r = CliRunner().invoke(main, ["fit", str(ex), "--guide", str(guide), "-o", str(model),
@@ -157,9 +156,8 @@ def test_joint_model_refuses_mixed_channels_and_bad_weights(exemplar, second_exe
         texto_cli.fit([exemplar, second_exemplar], weights=[1])
 
 
-def test_fit_several_exemplars_to_one_model_command(exemplar, second_exemplar, tmp_path):
-    a, b = tmp_path / "a.png", tmp_path / "b.png"
-    write_image(a, exemplar)
+def test_fit_several_exemplars_to_one_model_command(exemplar_png, second_exemplar, tmp_path):
+    a, b = exemplar_png, tmp_path / "b.png"
     write_image(b, second_exemplar)
     out = tmp_path / "ab.npz"
     r = CliRunner().invoke(main, ["fit", str(a), str(b), "-o", str(out), "--preset", "fast",
@@ -189,9 +187,8 @@ def test_format7_model_synthesises_as_before():
 # ------------------------------------------------------------------------ one-line errors, threads
 
 
-def test_bad_inputs_are_refused_in_one_line(small_model_file, exemplar, tmp_path):
-    ex, guide, small = tmp_path / "ex.png", tmp_path / "guide.png", tmp_path / "small.png"
-    write_image(ex, exemplar)
+def test_bad_inputs_are_refused_in_one_line(small_model_file, exemplar, exemplar_png, tmp_path):
+    ex, guide, small = exemplar_png, tmp_path / "guide.png", tmp_path / "small.png"
     write_image(guide, _blurred_luminance(exemplar)[:50])
     write_image(small, exemplar[:6, :6])
     cases = [

@@ -13,7 +13,7 @@ from PIL import Image
 
 import texto_cli
 from texto_cli.cli import main
-from texto_cli.image.io import read_image, write_image
+from texto_cli.image.io import read_image
 
 
 def texto(*args, env=None, **kwargs):
@@ -27,9 +27,10 @@ def invoke(*args):
 
 
 @pytest.fixture(scope="module")
-def exemplar_file(exemplar, tmp_path_factory):
+def exemplar_file(exemplar_png, tmp_path_factory):
+    """The exemplar as wall.png (the name the tests' model files take)."""
     path = tmp_path_factory.mktemp("ex") / "wall.png"
-    write_image(path, exemplar)
+    path.write_bytes(exemplar_png.read_bytes())
     return path
 
 

@@ -19,7 +19,6 @@ from PIL import Image
 from texto_cli.cli import main
 from texto_cli.errors import ModelError, TextoError
 from texto_cli.texture.fitting import DegenerateExemplarWarning, fit
-from texto_cli.image.io import write_image
 from texto_cli.api import describe
 from texto_cli import load
 
@@ -37,13 +36,6 @@ def texto(*args, env=None, **kw):
 
 
 # ------------------------------------------------------------------ images the CLI is given
-
-
-@pytest.fixture(scope="module")
-def exemplar_png(exemplar, tmp_path_factory):
-    path = tmp_path_factory.mktemp("ex") / "ex.png"
-    write_image(path, exemplar)
-    return path
 
 
 @pytest.mark.parametrize("make,message", [
