@@ -258,13 +258,63 @@ def plan_fit(exemplars: Sequence[str | os.PathLike], output: str | os.PathLike |
                    None if not weights else [float(w) for w in weights])
 
 
+def read_material(maps: dict[str, Any], kinds: dict[str, str] | None = None,
+                  weights: dict[str, float] | None = None) -> tuple[Exemplar, list]:
+    """A material's maps (name -> a path or an array, as an exemplar) as one Exemplar of
+    their stacked channels and their ``MapSpec``: ``kinds`` (default "normal" for a map
+    named normal, else "plain") and ``weights`` (default 1) by name. The maps must share
+    a size; each keeps its channels and bit depth."""
+    from .texture.model import MAP_KINDS, MapSpec
+
+    kinds, weights = dict(kinds or {}), dict(weights or {})
+    for name in list(kinds) + list(weights):
+        if name not in maps:
+            raise UsageError(f"no map named {name!r}; the maps are {', '.join(maps)}")
+    for name in maps:
+        if not str(name).isidentifier():
+            raise UsageError(f"a map name must be a word (letters, digits, _), not {name!r}")
+    read = {name: read_exemplar(source, name) for name, source in maps.items()}
+    sizes = {ex.image.shape[:2] for ex in read.values()}
+    if len(sizes) > 1:
+        raise UsageError("the maps must have the same size; they are " + ", ".join(
+            f"{name} {ex.image.shape[1]}x{ex.image.shape[0]}" for name, ex in read.items()))
+    specs = []
+    for name, ex in read.items():
+        kind = kinds.get(name, "normal" if name == "normal" else "plain")
+        if kind not in MAP_KINDS:
+            raise UsageError(f"map kinds are {', '.join(MAP_KINDS)}, not {kind!r}")
+        if kind == "normal" and ex.image.shape[2] != 3:
+            raise UsageError(f"the normal map {name} has {ex.image.shape[2]} channel(s), not 3")
+        weight = weights.get(name, 1.0)
+        if not 0 < weight < 1e6:
+            raise UsageError(f"map weights must be positive, not {weight:g} ({name})")
+        specs.append(MapSpec(name, ex.image.shape[2], kind, float(weight),
+                             ex.facts.get("bit_depth", 8)))
+    stacked = np.ascontiguousarray(np.concatenate([ex.image for ex in read.values()], axis=2))
+    facts = {"bit_depth": max(m.bit_depth for m in specs), "mode": "material",
+             "source": " + ".join(ex.name for ex in read.values())}
+    return Exemplar(stacked, "material", facts), specs
+
+
 def fit(exemplar: Any, preset: str = "default", progress: Progress | None = None,
-        guide: Any = None, weights: Sequence[float] | None = None, **options: Any) -> Model:
+        guide: Any = None, weights: Sequence[float] | None = None,
+        map_kinds: dict[str, str] | None = None, map_weights: dict[str, float] | None = None,
+        **options: Any) -> Model:
     """Fit a texture model to ``exemplar`` (a path, image bytes, or an (H, W[, C]) array of
     uint8, uint16 or floats in [0, 1]; a list of them: one model of them all, mixed by
-    ``weights``, default their areas). ``guide``: a map aligned with the exemplar (one per
-    exemplar), for guided synthesis. ``options``: those of ``texto fit`` as keywords
-    (``FitConfig``'s fields: scales, patch, targets, ...). progress(done, total) in samples."""
+    ``weights``, default their areas; a dict: a material's aligned maps by name, one model
+    of them all, with ``map_kinds`` and ``map_weights``, see ``read_material``).
+    ``guide``: a map aligned with the exemplar (one per exemplar), for guided synthesis.
+    ``options``: those of ``texto fit`` as keywords (``FitConfig``'s fields: scales,
+    patch, targets, ...). progress(done, total) in samples."""
+    if isinstance(exemplar, dict):
+        from .texture.fitting import fit as fit_model
+
+        material, specs = read_material(exemplar, map_kinds, map_weights)
+        config = make_config(preset, **options)
+        check_exemplars([material.image], None, config)
+        return fit_model(material.image, config, material.facts, maps=specs,
+                         progress=_fit_progress(config, progress))
     sources = tuple(exemplar) if isinstance(exemplar, (list, tuple)) else (exemplar,)
     guides = None if guide is None else \
         tuple(guide) if isinstance(guide, (list, tuple)) else (guide,)

@@ -242,7 +242,7 @@ def check_exemplars(images: list[np.ndarray], guides: list[np.ndarray] | None,
 def fit(image: np.ndarray | list[np.ndarray], config: FitConfig, exemplar_info: dict | None = None,
         progress: Progress | None = None, known: np.ndarray | None = None,
         guide: np.ndarray | list[np.ndarray] | None = None,
-        weights: list[float] | None = None) -> Model:
+        weights: list[float] | None = None, maps: list | None = None) -> Model:
     """Fit a model to ``image`` (H, W, C) float32 in [0, 1] with ``config``.
 
     exemplar_info: facts stored in the model (bit_depth, mode...). The same
@@ -250,7 +250,8 @@ def fit(image: np.ndarray | list[np.ndarray], config: FitConfig, exemplar_info: 
     targets are patches of known pixels only (``pyramid.mask_pyramid``; inpainting).
     ``image`` a list: one model of several exemplars (of any sizes, the same channels),
     mixed by ``weights`` (default: their areas). ``guide``: (H, W, G) float in [0, 1]
-    aligned with the exemplar (a list: one per exemplar), for guided synthesis.
+    aligned with the exemplar (a list: one per exemplar), for guided synthesis. ``maps``:
+    the ``MapSpec`` of each group of the exemplar's channels (a material's maps, stacked).
     """
     several = isinstance(image, (list, tuple))
     images = [as_image(im) for im in (image if several else [image])]
@@ -277,8 +278,11 @@ def fit(image: np.ndarray | list[np.ndarray], config: FitConfig, exemplar_info: 
     info = {"height": pyramid[0].shape[0], "width": pyramid[0].shape[1],
             "channels": images[0].shape[2] - G, "bit_depth": 8, "mode": "unknown"}
     info.update(exemplar_info or {})
+    if maps is not None and sum(m.channels for m in maps) != info["channels"]:
+        raise UsageError(f"the maps have {sum(m.channels for m in maps)} channels, the "
+                         f"exemplar {info['channels']}")
     model = Model(config, info, pyramid, stages=[], regions=regions, weights=shares,
-                  guide_channels=G)
+                  guide_channels=G, maps=maps)
     valid = None if known is None else mask_pyramid(known, config.scales)
     rng = np.random.default_rng(config.seed)
     exemplar_coarse = (max(p[-1].shape[0] for p in pyramids), max(p[-1].shape[1] for p in pyramids))

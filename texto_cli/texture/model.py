@@ -13,6 +13,10 @@ the block at twice a target's position, which lies in the same exemplar one leve
 
 A guided model's pyramid has ``guide_channels`` more channels after the texture's: the
 exemplar's guide, which ``levels`` multiply by ``guide_scale``.
+
+A material model's texture channels are several aligned maps (``MapSpec``: albedo,
+normal, height...), stacked; ``levels`` scale each so that every map weighs its weight
+times the widest map's in a patch distance, and ``finish`` undoes it.
 """
 
 from __future__ import annotations
@@ -28,6 +32,25 @@ from .stage import Stage
 
 #: range of a valid band gain
 GAIN_RANGE = (0.125, 8.0)
+#: map kinds: plain values, or unit vectors encoded as (n + 1) / 2 (renormalised on output)
+MAP_KINDS = ("plain", "normal")
+
+
+@dataclass(frozen=True)
+class MapSpec:
+    """One map of a material: its ``name``, ``channels``, ``kind`` (MAP_KINDS), ``weight``
+    in the patch distance (relative to the widest map's) and the ``bit_depth`` it was read
+    at."""
+
+    name: str
+    channels: int
+    kind: str = "plain"
+    weight: float = 1.0
+    bit_depth: int = 8
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "channels": self.channels, "kind": self.kind,
+                "weight": self.weight, "bit_depth": self.bit_depth}
 
 @dataclass
 class Model:
@@ -42,6 +65,8 @@ class Model:
     pyramid (default: one exemplar, the whole pyramid); weights: (E,) float64 share of each
     in the model, summing to 1. guide_channels: the pyramid's last G channels are a guide.
     format_version: the format of the file it was read from (None: not read from a file).
+    maps: a material's maps, in channel order (None: one image). scale: (C + G,) float32,
+    what ``levels`` multiply each channel by before centring.
     """
 
     config: FitConfig
@@ -56,16 +81,23 @@ class Model:
     weights: np.ndarray | None = None
     guide_channels: int = 0
     format_version: int | None = None
+    maps: list[MapSpec] | None = None
 
     def __post_init__(self) -> None:
         if self.regions is None:
             self.regions = np.array([[0, 0, *self.pyramid[0].shape[:2]]], dtype=np.int64)
             self.weights = np.ones(1)
         pyramid = self.pyramid
+        self.scale = np.ones(self.pyramid[0].shape[2], np.float32)
+        if self.maps:
+            widest = max(m.channels for m in self.maps)
+            self.scale[:self.channels] = np.repeat(
+                [m.weight * (widest / m.channels) ** 0.5 for m in self.maps],
+                [m.channels for m in self.maps])
         if self.guide_channels:
-            scale = np.ones(self.pyramid[0].shape[2], np.float32)
-            scale[self.channels:] = self.guide_scale
-            pyramid = [lvl * scale for lvl in pyramid]
+            self.scale[self.channels:] = self.guide_scale
+        if (self.scale != 1).any():
+            pyramid = [lvl * self.scale for lvl in pyramid]
         means = [self.crop(pyramid[0], 0, e).mean(axis=(0, 1)) for e in range(len(self.regions))]
         mean = means[0] if len(means) == 1 else np.tensordot(self.weights, means, axes=1)
         self.offset = mean.astype(np.float32)
@@ -86,6 +118,14 @@ class Model:
         ``config.guide_weight`` w, so that the G guide channels together weigh w^2 times
         the C texture channels together in a patch distance, whatever C and G."""
         return self.config.guide_weight * (self.channels / self.guide_channels) ** 0.5
+
+    def split(self, image: np.ndarray) -> dict[str, np.ndarray]:
+        """A synthesis (H, W, C) as its maps, by name (one "image" if the model has none)."""
+        if not self.maps:
+            return {"image": image}
+        bounds = np.cumsum([0] + [m.channels for m in self.maps])
+        return {m.name: np.ascontiguousarray(image[:, :, a:b])
+                for m, a, b in zip(self.maps, bounds[:-1], bounds[1:])}
 
     @property
     def exemplars(self) -> int:

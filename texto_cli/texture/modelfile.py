@@ -43,7 +43,7 @@ from ..image.io import atomic_output
 from ..image.patches import extract
 from ..ot.hierarchy import node_depth, tree_from_parents
 from ..ot.sdot import SemiDiscreteOT, TracePoint
-from .model import GAIN_RANGE, Model
+from .model import GAIN_RANGE, MAP_KINDS, MapSpec, Model
 from .stage import Stage
 
 FORMAT_NAME = "texto-model"
@@ -60,6 +60,7 @@ def _header(model: Model) -> dict[str, Any]:
         "fit_seconds": model.fit_seconds,
         "gain_diagnostics": model.gain_diagnostics,
         "guide_channels": model.guide_channels,
+        "maps": None if model.maps is None else [m.to_dict() for m in model.maps],
         "stages": [{**st.spec.header(), "octaves": st.octaves, "diagnostics": st.diagnostics}
                    for st in model.stages],
     }
@@ -186,13 +187,17 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
                             for k, v in dict(header.get("gain_diagnostics", {})).items()}
         written_by = str(header.get("texto_version", ""))
         guide_channels = header.get("guide_channels", 0)
+        maps = _maps(header.get("maps"))
     except ModelError:
         raise
     except (ValueError, KeyError, TypeError, TextoError) as e:
         chk.fail(f"header is malformed ({type(e).__name__})")
 
     channels = exemplar.get("channels")
-    if channels not in (1, 2, 3, 4) or exemplar.get("bit_depth") not in (8, 16):
+    if maps is not None and channels != sum(m.channels for m in maps):
+        chk.fail("the maps' channels do not add up to the exemplar's")
+    if channels not in ((1, 2, 3, 4) if maps is None else range(1, 17)) \
+            or exemplar.get("bit_depth") not in (8, 16):
         chk.fail("exemplar channels or bit depth out of range")
     if type(guide_channels) is not int or not 0 <= guide_channels <= 4:
         chk.fail("guide channels out of range")
@@ -211,7 +216,7 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
 
     regions, weights = _regions(chk, arrays, int(version), pyramid, config.zoom)
     model = Model(config, exemplar, pyramid, [], fit_seconds, written_by, None, gain_diagnostics,
-                  regions, weights, guide_channels, int(version))
+                  regions, weights, guide_channels, int(version), maps)
     if len(stage_dicts) != len(config.stages):
         chk.fail(f"{len(stage_dicts)} stages described, the configuration has "
                  f"{len(config.stages)}")
@@ -257,6 +262,25 @@ def from_arrays(arrays: dict[str, np.ndarray], path: str | os.PathLike = "<model
             chk.fail(f"band gains have shape {band_gains.shape} or values outside {GAIN_RANGE}")
         model.band_gains = band_gains
     return model
+
+
+def _maps(entries: Any) -> list[MapSpec] | None:
+    """The maps a header describes (None: not a material); ValueError if malformed."""
+    if entries is None:
+        return None
+    if not isinstance(entries, list) or not entries:
+        raise ValueError("maps")
+    maps = []
+    for d in entries:
+        spec = MapSpec(str(d["name"]), d["channels"], d["kind"], float(d["weight"]), d["bit_depth"])
+        if type(spec.channels) is not int or not 1 <= spec.channels <= 4 \
+                or spec.kind not in MAP_KINDS or not 0 < spec.weight < 1e6 \
+                or spec.bit_depth not in (8, 16) or not spec.name.isidentifier():
+            raise ValueError("maps")
+        maps.append(spec)
+    if len({m.name for m in maps}) != len(maps):
+        raise ValueError("maps")
+    return maps
 
 
 def _regions(chk: _Checker, arrays: dict[str, np.ndarray], version: int,

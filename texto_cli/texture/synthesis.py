@@ -133,10 +133,22 @@ def run(model, coarse_shape: tuple[int, int], rng: np.random.Generator,
 
 def finish(model, image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """A synthesis's output from ``run``'s image: cropped to ``size`` = (width, height),
-    the guide's channels dropped, the mean colour added back, clipped to [0, 1]: float32
+    the guide's channels dropped, the mean colour added back (and a material's map scales
+    undone, its normal maps renormalised: ``Model.maps``), clipped to [0, 1]: float32
     (height, width, C), C-contiguous."""
     width, height = size
-    image = image[:height, :width, :model.channels] + model.offset[:model.channels]
+    C = model.channels
+    image = image[:height, :width, :C] + model.offset[:C]
+    if (model.scale[:C] != 1).any():
+        image /= model.scale[:C]
+    start = 0
+    for spec in model.maps or []:
+        if spec.kind == "normal":
+            part = image[:, :, start:start + spec.channels]
+            vectors = 2 * part - 1
+            length = np.sqrt((vectors * vectors).sum(axis=2, keepdims=True))
+            part[...] = (vectors / np.maximum(length, 1e-6) + 1) / 2
+        start += spec.channels
     return np.clip(image, 0.0, 1.0, out=image)
 
 
