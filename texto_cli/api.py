@@ -121,10 +121,11 @@ class FitJob:
     sources: tuple[Any, ...]
     guides: tuple[Any, ...] | None
     dest: Path | None
+    maps: dict[str, Any] | None = None
 
     @property
     def name(self) -> str:
-        return " + ".join(_source_name(s) for s in self.sources)
+        return " + ".join(_source_name(s) for s in self.sources or (self.maps or {}).values())
 
 
 def _source_name(source: Any) -> str:
@@ -141,6 +142,7 @@ class FitInputs:
 
     exemplars: list[Exemplar]
     guides: list[np.ndarray] | None
+    maps: list | None = None
 
     @property
     def name(self) -> str:
@@ -173,6 +175,8 @@ class FitPlan:
     jobs: list[FitJob]
     max_pixels: int | None = MAX_PIXELS
     weights: list[float] | None = None
+    map_kinds: dict[str, str] | None = None
+    map_weights: dict[str, float] | None = None
 
     @property
     def samples(self) -> int:
@@ -182,6 +186,10 @@ class FitPlan:
     def read(self, job: FitJob) -> FitInputs:
         """Read a job's exemplars and guides and check them against the configuration (size,
         channels; a guide the size of its exemplar)."""
+        if job.maps is not None:
+            material, specs = read_material(job.maps, self.map_kinds, self.map_weights)
+            check_exemplars([material.image], None, self.config)
+            return FitInputs([material], None, specs)
         exemplars = [read_exemplar(s, max_pixels=self.max_pixels) for s in job.sources]
         guides = None if job.guides is None else \
             [read_exemplar(g, max_pixels=self.max_pixels).image for g in job.guides]
@@ -195,7 +203,7 @@ class FitPlan:
         images = [ex.image for ex in inputs.exemplars]
         return fit_model(images if len(images) > 1 else images[0], self.config, inputs.facts,
                          progress=_fit_progress(self.config, progress), guide=inputs.guides,
-                         weights=self.weights)
+                         weights=self.weights, maps=inputs.maps)
 
 
 def _existing(paths: Sequence[Any], what: str = "") -> None:
@@ -211,13 +219,27 @@ def plan_fit(exemplars: Sequence[str | os.PathLike], output: str | os.PathLike |
              output_dir: str | os.PathLike | None = None, preset: str = "default",
              max_megapixels: float | None = MAX_PIXELS / 1e6,
              guides: Sequence[str | os.PathLike] | None = None,
-             weights: Sequence[float] | None = None, **options: Any) -> FitPlan:
+             weights: Sequence[float] | None = None, maps: dict[str, Any] | None = None,
+             map_kinds: dict[str, str] | None = None,
+             map_weights: dict[str, float] | None = None, **options: Any) -> FitPlan:
     """Validate a ``texto fit``: the exemplars to one joint model ``output``, or each to
     its own ``output_dir``/NAME.npz (created if needed); every exemplar must exist and no
     two may share a model file. ``guides``: one per exemplar (guided models);
     ``weights``: the exemplars' shares in a joint model (default: their areas). Exemplars
-    above ``max_megapixels`` (None: no limit) are refused when read. ``options`` as
-    ``make_config``'s."""
+    above ``max_megapixels`` (None: no limit) are refused when read. ``maps``: a
+    material's maps by name instead of exemplars, to one model ``output`` (``map_kinds``,
+    ``map_weights``: ``read_material``'s). ``options`` as ``make_config``'s."""
+    if maps:
+        if exemplars or guides or weights or output is None:
+            raise UsageError("--map NAME=FILE fits one material model: give -o MODEL.npz and "
+                             "no other exemplar, --guide or --weights")
+        _existing(list(maps.values()), "map ")
+        check_model_path(output)
+        return FitPlan(make_config(preset, **options), [FitJob((), None, Path(output), dict(maps))],
+                       None if max_megapixels is None else int(max_megapixels * 1e6),
+                       map_kinds=map_kinds, map_weights=map_weights)
+    if not exemplars:
+        raise UsageError("give an EXEMPLAR (or a material's maps with --map NAME=FILE)")
     if (output is None) == (output_dir is None):
         raise UsageError("give either -o MODEL.npz (one model of all the exemplars) or -O FOLDER "
                          "(one model each)")
@@ -428,6 +450,12 @@ class SynthesisPlan:
     save_scales: Path | None = None
     notes: list[str] = field(default_factory=list)
     guide: np.ndarray | None = None
+    map_depths: dict[str, int] | None = None
+
+    def map_paths(self, dest: Path) -> dict[str, Path]:
+        """A material model's output files for ``dest``: DEST_NAME.EXT for each map written
+        (``map_depths``), by name."""
+        return {name: dest.with_name(f"{dest.stem}_{name}{dest.suffix}") for name in self.map_depths}
 
     @property
     def bands(self) -> int:
@@ -461,6 +489,11 @@ class SynthesisPlan:
         if record is not None:
             folder = self.stage_folder(i)
             written = len(save_stage_images(self.model, record, folder, self.bit_depth))
+        if self.map_depths is not None:
+            maps = self.model.split(image)
+            for name, path in self.map_paths(dest).items():
+                write_image(path, maps[name], bit_depth=self.map_depths[name])
+            return written
         write_image(sys.stdout.buffer if dest == "-" else dest, image, bit_depth=self.bit_depth)
         return written
 
@@ -497,7 +530,7 @@ def plan_synthesis(model: Model | str | os.PathLike, size: str | int | Sequence[
                    output: str | os.PathLike | None = None, seed: int = 0, count: int = 1,
                    tileable: bool = False, bit_depth: int | None = None, tile: int | None = None,
                    jobs: int = 1, save_scales: str | os.PathLike | None = None,
-                   guide: Any = None) -> SynthesisPlan:
+                   guide: Any = None, maps: Sequence[str] | None = None) -> SynthesisPlan:
     """Validate a ``texto synthesize`` and load its model (a Model or a .npz path).
 
     output: .png, .tif/.tiff or .jpg path, "-" for PNG on stdout (not a terminal), or None
@@ -508,6 +541,8 @@ def plan_synthesis(model: Model | str | os.PathLike, size: str | int | Sequence[
     (JPEG: 8). ``save_scales``: a folder for every stage's images (sSEED/ subfolders when
     ``count`` > 1). ``guide``: the target guide of a guided model (a path or an array);
     the output is its size, or it is resized to ``size``; guided outputs are made in memory.
+    A material model writes NAME_MAP.EXT for each of its maps (``maps``: some of them), each
+    at its own bit depth unless ``bit_depth`` is given; in memory, not to stdout.
     """
     from .texture.synthesis import check_size
     from .texture.tiling import check_tile
@@ -553,7 +588,7 @@ def plan_synthesis(model: Model | str | os.PathLike, size: str | int | Sequence[
         if dest != "-":
             _usage(check_output_path, dest)
     if tile is None and width * height > AUTO_TILE_PIXELS and output != "-" and not jpeg \
-            and not tileable and guide is None:
+            and not tileable and guide is None and not model.maps:
         tile = AUTO_TILE
     if tile is not None:
         check_tile(tile)
@@ -567,11 +602,28 @@ def plan_synthesis(model: Model | str | os.PathLike, size: str | int | Sequence[
         _check_jpeg(bit_depth, model)
     if jpeg and bit_depth is None and model.bit_depth == 16:
         notes.append("the exemplar was 16-bit; JPEG output is 8-bit")
+    map_depths = None
+    if model.maps:
+        names = [m.name for m in model.maps]
+        unknown = [n for n in maps or [] if n not in names]
+        if unknown:
+            raise UsageError(f"no map named {unknown[0]!r}; this model's maps are {', '.join(names)}")
+        if output == "-" or tile is not None or save_scales is not None:
+            raise UsageError("a material model writes one file per map, in memory: it does not "
+                             "combine with -o -, --tile or --save-scales")
+        map_depths = {m.name: 8 if jpeg else bit_depth or m.bit_depth for m in model.maps
+                      if not maps or m.name in maps}
+        for dest, _ in outputs:
+            for name in map_depths:
+                _usage(check_output_path, dest.with_name(f"{dest.stem}_{name}{dest.suffix}"))
+    elif maps:
+        raise UsageError("--maps chooses maps of a material model; this model has none")
     check_size(model, (width, height), tileable)
     check_memory(model, (width, height), tile)
     return SynthesisPlan(model, (width, height), outputs, tileable,
                          8 if jpeg else bit_depth or model.bit_depth, tile, jobs,
-                         None if save_scales is None else Path(save_scales), notes, guide)
+                         None if save_scales is None else Path(save_scales), notes, guide,
+                         map_depths)
 
 
 def synthesize_to_file(model: Model | str | os.PathLike, output: str | os.PathLike,
@@ -727,6 +779,7 @@ def describe(model: Model) -> dict[str, Any]:
         "exemplars": [{"width": int(r[3]), "height": int(r[2]), "weight": float(w)}
                       for r, w in zip(model.regions, model.weights)],
         "guide_channels": model.guide_channels,
+        "maps": None if model.maps is None else [m.to_dict() for m in model.maps],
         "scales": model.config.scales,
         "config": model.config.to_dict(),
         "fit_seconds": model.fit_seconds,

@@ -191,6 +191,22 @@ def _given(options: dict) -> dict:
     return {name: value for name, value in options.items() if value is not None}
 
 
+def _pairs(convert):
+    """A click callback: repeated NAME=VALUE options as a dict (VALUE through ``convert``)."""
+    def callback(ctx, param, values):
+        pairs = {}
+        for item in values:
+            name, sep, value = item.partition("=")
+            if not sep or not name:
+                raise click.BadParameter(f"expected NAME=VALUE, got {item!r}")
+            try:
+                pairs[name] = convert(value)
+            except ValueError:
+                raise click.BadParameter(f"bad value in {item!r}") from None
+        return pairs or None
+    return callback
+
+
 def fit_options(command=None, exclude: tuple[str, ...] = ()):
     """Decorate ``command`` with --preset and one click option per fit option
     (``texto_cli.fit_options``) but those named in ``exclude``. Every option but --preset
@@ -217,7 +233,7 @@ def fit_options(command=None, exclude: tuple[str, ...] = ()):
 
 
 @main.command(epilog=EPILOG_FIT)
-@click.argument("exemplars", nargs=-1, required=True, metavar="EXEMPLAR...",
+@click.argument("exemplars", nargs=-1, metavar="EXEMPLAR...",
                 type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Model file to write (.npz).")
 @click.option("-O", "--output-dir", type=click.Path(file_okay=False),
@@ -227,6 +243,15 @@ def fit_options(command=None, exclude: tuple[str, ...] = ()):
                    "gradient), for `synthesize --guide`; once per exemplar.")
 @click.option("--weights", callback=_comma_list(float, "numbers"), metavar="W1,W2,..",
               help="Shares of the exemplars in one model (-o).  [default: their areas]")
+@click.option("--map", "maps", multiple=True, callback=_pairs(str), metavar="NAME=FILE",
+              help="A material's map (albedo=a.png, normal=n.png, height=h.png ...), all "
+                   "the same size, instead of EXEMPLAR: one model of them all (-o).")
+@click.option("--map-weight", "map_weights", multiple=True, callback=_pairs(float),
+              metavar="NAME=W", help="A map's weight in the patches.  [default: 1, every map "
+                                     "weighing as much as the widest]")
+@click.option("--map-kind", "map_kinds", multiple=True, callback=_pairs(str),
+              metavar="NAME=KIND", help="plain or normal (unit vectors, renormalised on "
+                                        "output).  [default: normal for a map named normal]")
 @fit_options
 @click.option("--max-megapixels", type=float,
               help="Refuse exemplars larger than this (before decoding them); crop or downscale "
@@ -235,15 +260,16 @@ def fit_options(command=None, exclude: tuple[str, ...] = ()):
               help="With several exemplars, report one that fails and go on with the others.")
 @threads_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
-def fit(exemplars, output, output_dir, guides, weights, preset, max_megapixels, keep_going, quiet,
-        **options):
+def fit(exemplars, output, output_dir, guides, weights, maps, map_weights, map_kinds, preset,
+        max_megapixels, keep_going, quiet, **options):
     """Learn a texture model from EXEMPLAR (PNG, JPEG or TIFF; - reads stdin); several
     exemplars make one model with -o, one model each with -O."""
     given = _given(options)
     if max_megapixels is not None:
         given["max_megapixels"] = max_megapixels
     plan = texto_cli.plan_fit(exemplars, output, output_dir, preset, guides=guides,
-                              weights=weights, **given)
+                              weights=weights, maps=maps, map_kinds=map_kinds,
+                              map_weights=map_weights, **given)
     rep = Reporter(quiet)
     failed = []
     for job in plan.jobs:
@@ -303,16 +329,19 @@ def _fit_one(plan, job, rep: Reporter) -> None:
 @click.option("--save-scales", type=click.Path(file_okay=False),
               help="Also write every stage's image before and after transport into this folder "
                    "(sSEED/ subfolders with --count).")
+@click.option("--maps", callback=lambda ctx, param, v: v and [m for m in v.split(",") if m],
+              metavar="NAME,..", help="A material model's maps to write.  [default: all]")
 @threads_option
 @click.option("-q", "--quiet", is_flag=True, help="No messages on stderr.")
 def synthesize(model_path, size, guide, output, seed, count, tileable, bit_depth, tile, jobs,
-               save_scales, quiet):
+               save_scales, maps, quiet):
     """Make new images of the texture of MODEL (a .npz from `texto fit`)."""
     rep = Reporter(quiet)
     _announce_compilation(rep)  # before the plan loads the model: loading runs a kernel
     plan = texto_cli.plan_synthesis(model_path, size, output, seed=seed, count=count,
                                     tileable=tileable, bit_depth=bit_depth and int(bit_depth),
-                                    tile=tile, jobs=jobs, save_scales=save_scales, guide=guide)
+                                    tile=tile, jobs=jobs, save_scales=save_scales, guide=guide,
+                                    maps=maps)
     width, height = plan.size
     for note in plan.notes:
         rep.warn(note)
@@ -325,7 +354,10 @@ def synthesize(model_path, size, guide, output, seed, count, tileable, bit_depth
         stage_images = plan.write(i)
         if stage_images:
             rep.info(f"wrote {stage_images} stage images to {plan.stage_folder(i)}")
-        if dest != "-":
+        if plan.map_depths is not None:
+            files = ", ".join(str(p) for p in plan.map_paths(dest).values())
+            rep.info(f"wrote {files} ({width}x{height}, seed {variant_seed})")
+        elif dest != "-":
             rep.info(f"wrote {dest} ({width}x{height}, seed {variant_seed})")
 
 

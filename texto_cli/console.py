@@ -136,6 +136,10 @@ def print_description(name: str, info: dict, width: int | None = None) -> None:
                   f"{passes} pass{'es' if passes > 1 else ''} at the finest scale"
                   + (f", stride {cfg['stride']}" if cfg["stride"] > 1 else "")
                   + f"; fit in {info['fit_seconds']:.1f} s")
+    if info.get("maps"):
+        console.print("maps " + ", ".join(
+            f"{m['name']} ({m['channels']} channel(s), {m['kind']}, {m['bit_depth']}-bit"
+            + (f", weight {m['weight']:g}" if m["weight"] != 1 else "") + ")" for m in info["maps"]))
     if info["band_gains"] is not None:
         console.print(gains_text(info))
     # compact enough for 80 columns; the legend names the short headers
