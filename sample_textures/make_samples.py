@@ -8,7 +8,8 @@ Sources (see LICENSES.md):
 * cobbles, marble, fabric: procedural colour textures generated below from a
   fixed seed (numpy + scikit-image only).
 
-All outputs are 256x256 8-bit PNG.
+All outputs are 256x256 8-bit PNG, but the cobbles' material set (cobbles_albedo.png,
+cobbles_normal.png, cobbles_height.png: 16-bit), made with the cobbles.
 """
 
 from __future__ import annotations
@@ -150,6 +151,14 @@ def _voronoi(points: np.ndarray, n: int, warp: np.ndarray) -> tuple[np.ndarray, 
 
 def make_cobbles(seed: int = 11) -> np.ndarray:
     """Cobblestone pavement: rounded stones of varied hue set in sandy grout, lit from the top-left."""
+    return cobbles_maps(seed)["image"]
+
+
+def cobbles_maps(seed: int = 11) -> dict[str, np.ndarray]:
+    """The cobbles and their material maps, SIZE x SIZE: "image" (the shaded picture of
+    ``make_cobbles``), "albedo" (the stones' and grout's colour, unshaded), "height" (in
+    [0, 1]) and "normal" (of the height as rendered, OpenGL convention: x right, y up,
+    encoded (n + 1) / 2)."""
     rng = np.random.default_rng(seed)
     ss = 2  # render at twice the size, then downsize (anti-aliasing)
     n = SIZE * ss
@@ -188,7 +197,32 @@ def make_cobbles(seed: int = 11) -> np.ndarray:
     light = shade(height, strength=0.5)[..., None]
     ao = (0.5 + 0.5 * smoothstep(-1.0, 3.0, inner))[..., None]  # grout sits in shadow
     img = albedo * (0.4 + 0.6 * light) * ao * 1.1
-    return np.clip(resize(img, (SIZE, SIZE)), 0.0, 1.0)
+    small_height = resize(height, (SIZE, SIZE)) / ss  # output pixels
+    gy = (np.roll(small_height, -1, 0) - np.roll(small_height, 1, 0)) * 0.5
+    gx = (np.roll(small_height, -1, 1) - np.roll(small_height, 1, 1)) * 0.5
+    normal = np.stack([-gx, gy, np.ones_like(small_height)], axis=-1)  # rows go down: y up is -row
+    normal /= np.linalg.norm(normal, axis=-1, keepdims=True)
+    lo, hi = small_height.min(), small_height.max()
+    return {"image": np.clip(resize(img, (SIZE, SIZE)), 0.0, 1.0),
+            "albedo": np.clip(resize(albedo, (SIZE, SIZE)), 0.0, 1.0),
+            "height": (small_height - lo) / (hi - lo),
+            "normal": (normal + 1) / 2}
+
+
+def write_cobbles_material(out: Path) -> list[Path]:
+    """cobbles_albedo.png, cobbles_normal.png (8-bit) and cobbles_height.png (16-bit) in
+    ``out``: the material set of the cobbles sample."""
+    maps = cobbles_maps()
+    paths = []
+    for name in ("albedo", "normal", "height"):
+        path = out / f"cobbles_{name}.png"
+        if name == "height":
+            q = np.rint(np.clip(maps[name], 0, 1) * 65535).astype(np.uint16)
+            iio.imwrite(path, q, extension=".png")
+        else:
+            save_png(path, maps[name])
+        paths.append(path)
+    return paths
 
 
 def make_marble(seed: int = 5) -> np.ndarray:
@@ -282,6 +316,9 @@ def main() -> None:
         path = args.out / f"{name}.png"
         save_png(path, img)
         print(f"{path}  {path.stat().st_size // 1024} KB")
+    if not args.only or "cobbles" in args.only:
+        for path in write_cobbles_material(args.out):
+            print(f"{path}  {path.stat().st_size // 1024} KB")
 
 
 if __name__ == "__main__":
