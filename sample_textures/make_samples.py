@@ -8,8 +8,8 @@ Sources (see LICENSES.md):
 * cobbles, marble, fabric: procedural colour textures generated below from a
   fixed seed (numpy + scikit-image only).
 
-All outputs are 256x256 8-bit PNG, but the cobbles' material set (cobbles_albedo.png,
-cobbles_normal.png, cobbles_height.png: 16-bit), made with the cobbles.
+All outputs are 256x256 8-bit PNG, but the cobbles' material set (cobbles_material/:
+albedo.png, normal.png, height.png, 16-bit), made with the cobbles.
 """
 
 from __future__ import annotations
@@ -210,12 +210,13 @@ def cobbles_maps(seed: int = 11) -> dict[str, np.ndarray]:
 
 
 def write_cobbles_material(out: Path) -> list[Path]:
-    """cobbles_albedo.png, cobbles_normal.png (8-bit) and cobbles_height.png (16-bit) in
-    ``out``: the material set of the cobbles sample."""
+    """albedo.png, normal.png (8-bit) and height.png (16-bit) in ``out``/cobbles_material:
+    the material set of the cobbles sample."""
     maps = cobbles_maps()
     paths = []
+    (out / "cobbles_material").mkdir(exist_ok=True)
     for name in ("albedo", "normal", "height"):
-        path = out / f"cobbles_{name}.png"
+        path = out / "cobbles_material" / f"{name}.png"
         if name == "height":
             q = np.rint(np.clip(maps[name], 0, 1) * 65535).astype(np.uint16)
             iio.imwrite(path, q, extension=".png")
