@@ -228,8 +228,11 @@ def plan_fit(exemplars: Sequence[str | os.PathLike], output: str | os.PathLike |
     ``weights``: the exemplars' shares in a joint model (default: their areas). Exemplars
     above ``max_megapixels`` (None: no limit) are refused when read. ``maps``: a
     material's maps by name instead of exemplars, to one model ``output`` (``map_kinds``,
-    ``map_weights``: ``read_material``'s). ``options`` as ``make_config``'s."""
+    ``map_weights``: ``read_material``'s; the detail stage is off unless ``detail=True``:
+    writing each pixel from another patch breaks the relations between maps, such as a
+    normal map's to its height map's). ``options`` as ``make_config``'s."""
     if maps:
+        options.setdefault("detail", False)
         if exemplars or guides or weights or output is None:
             raise UsageError("--map NAME=FILE fits one material model: give -o MODEL.npz and "
                              "no other exemplar, --guide or --weights")
@@ -332,6 +335,7 @@ def fit(exemplar: Any, preset: str = "default", progress: Progress | None = None
     if isinstance(exemplar, dict):
         from .texture.fitting import fit as fit_model
 
+        options.setdefault("detail", False)
         material, specs = read_material(exemplar, map_kinds, map_weights)
         config = make_config(preset, **options)
         check_exemplars([material.image], None, config)

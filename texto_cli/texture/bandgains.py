@@ -13,6 +13,10 @@ quadratic in g: E_k(g) = v' M_k v with v = (g, 1) and M_k the covariance of
 nearest the exemplar's band energies T_k in log scale, with a small penalty on the log
 gains that keeps them moderate where not every band can be matched.
 
+A material's maps (``Model.maps``) share one gain per octave, chosen on their summed
+energies: per-channel gains would break the relations between maps (a normal map is the
+derivative of a height map, octave by octave).
+
 The fit keeps the gains only if its trial syntheses measure closer to the exemplar with
 them (patch sliced-Wasserstein distance, by MARGIN); otherwise every gain is 1 (a
 texture whose octaves differ from the exemplar's by alignment rather than energy).
@@ -105,7 +109,13 @@ def fit_band_gains(model, canvas: tuple[int, int], rng: np.random.Generator, oct
                for _ in range(trials)]
     exemplars = model.exemplar_levels(0)
     energies = sum(w * band_std(ex, octaves) ** 2 for w, ex in zip(model.weights, exemplars))
-    gains = solve_gains(energy_matrices(samples, octaves), energies)
+    M = energy_matrices(samples, octaves)
+    if model.maps:  # one gain per octave for all channels: maps keep their relations
+        C = energies.shape[1]
+        gains = np.repeat(solve_gains(M.sum(axis=1, keepdims=True),
+                                      energies.sum(axis=1, keepdims=True)), C, axis=1)
+    else:
+        gains = solve_gains(M, energies)
     np.clip(gains, *GAIN_RANGE, out=gains)
 
     def sw(images: list[np.ndarray]) -> float:
