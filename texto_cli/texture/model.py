@@ -90,9 +90,12 @@ class Model:
         pyramid = self.pyramid
         self.scale = np.ones(self.pyramid[0].shape[2], np.float32)
         if self.maps:
-            widest = max(m.channels for m in self.maps)
+            bounds = np.cumsum([0] + [m.channels for m in self.maps])
+            energy = [float(self.pyramid[0][:, :, a:b].var(axis=(0, 1)).sum())
+                      for a, b in zip(bounds[:-1], bounds[1:])]
+            mean = float(np.mean(energy))
             self.scale[:self.channels] = np.repeat(
-                [m.weight * (widest / m.channels) ** 0.5 for m in self.maps],
+                [m.weight * (mean / max(e, 1e-12)) ** 0.5 for m, e in zip(self.maps, energy)],
                 [m.channels for m in self.maps])
         if self.guide_channels:
             self.scale[self.channels:] = self.guide_scale
