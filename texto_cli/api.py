@@ -26,7 +26,7 @@ from .config import FitConfig, make_config
 from .errors import ImageError, UsageError
 from .image.io import (MAX_PIXELS, SUPPORTED_EXTENSIONS, atomic_output, atomic_write_bytes,
                        check_output_path, check_writable_target, format_for_path, read_image,
-                       read_stream, write_bands, write_image)
+                       read_stream, write_image, write_split_bands)
 from .texture.fitting import DegenerateExemplarWarning, check_exemplars
 from .texture.model import Model
 from .texture.modelfile import FORMAT_VERSION, load
@@ -456,10 +456,23 @@ class SynthesisPlan:
     guide: np.ndarray | None = None
     map_depths: dict[str, int] | None = None
 
-    def map_paths(self, dest: Path) -> dict[str, Path]:
-        """A material model's output files for ``dest``: DEST_NAME.EXT for each map written
-        (``map_depths``), by name."""
-        return {name: dest.with_name(f"{dest.stem}_{name}{dest.suffix}") for name in self.map_depths}
+    def targets(self, dest: Path | str) -> list[tuple[Path | str, int]]:
+        """Where output ``dest`` goes: (path or "-", bit depth) per file; a material model's
+        maps go to DEST_NAME.EXT each (``map_depths``, in the model's order)."""
+        if self.map_depths is None:
+            return [(dest, self.bit_depth)]
+        if dest == "-":
+            return [("-", depth) for depth in self.map_depths.values()]
+        dest = Path(dest)
+        return [(dest.with_name(f"{dest.stem}_{name}{dest.suffix}"), depth)
+                for name, depth in self.map_depths.items()]
+
+    def parts(self, image: np.ndarray) -> list[np.ndarray]:
+        """A synthesis (or a band of it) as the images ``targets`` writes."""
+        if self.map_depths is None:
+            return [image]
+        maps = self.model.split(image)
+        return [maps[name] for name in self.map_depths]
 
     @property
     def bands(self) -> int:
@@ -481,10 +494,14 @@ class SynthesisPlan:
         from .texture.tiling import synthesize_bands
 
         dest, seed = self.outputs[i]
+        targets = self.targets(dest)
         if self.tile is not None:
             bands = synthesize_bands(self.model, self.size, seed=seed, tile=self.tile,
                                      jobs=self.jobs, progress=progress)
-            write_bands(dest, bands, *self.size, self.model.channels, self.bit_depth, self.tile)
+            channels = [self.model.channels] if self.map_depths is None else \
+                [m.channels for m in self.model.maps if m.name in self.map_depths]
+            write_split_bands([path for path, _ in targets], map(self.parts, bands), *self.size,
+                              channels, [depth for _, depth in targets], self.tile)
             return 0
         record = ScaleImages() if self.save_scales is not None else None
         image = synthesize(self.model, self.size, seed=seed, tileable=self.tileable, record=record,
@@ -493,12 +510,8 @@ class SynthesisPlan:
         if record is not None:
             folder = self.stage_folder(i)
             written = len(save_stage_images(self.model, record, folder, self.bit_depth))
-        if self.map_depths is not None:
-            maps = self.model.split(image)
-            for name, path in self.map_paths(dest).items():
-                write_image(path, maps[name], bit_depth=self.map_depths[name])
-            return written
-        write_image(sys.stdout.buffer if dest == "-" else dest, image, bit_depth=self.bit_depth)
+        for (path, depth), part in zip(targets, self.parts(image)):
+            write_image(sys.stdout.buffer if path == "-" else path, part, bit_depth=depth)
         return written
 
     def run(self) -> None:
@@ -545,8 +558,8 @@ def plan_synthesis(model: Model | str | os.PathLike, size: str | int | Sequence[
     (JPEG: 8). ``save_scales``: a folder for every stage's images (sSEED/ subfolders when
     ``count`` > 1). ``guide``: the target guide of a guided model (a path or an array);
     the output is its size, or it is resized to ``size``; guided outputs are made in memory.
-    A material model writes NAME_MAP.EXT for each of its maps (``maps``: some of them), each
-    at its own bit depth unless ``bit_depth`` is given; in memory, not to stdout.
+    A material model writes NAME_MAP.EXT for each of its maps (``maps``: some of them; one
+    for stdout), each at its own bit depth unless ``bit_depth`` is given.
     """
     from .texture.synthesis import check_size
     from .texture.tiling import check_tile
@@ -588,11 +601,8 @@ def plan_synthesis(model: Model | str | os.PathLike, size: str | int | Sequence[
         outputs = [(path, seed)] if count == 1 else \
             [(path.with_name(f"{path.stem}_s{s}{path.suffix}"), s) for s in seeds]
     jpeg = output not in (None, "-") and _usage(format_for_path, output) == "JPEG"
-    for dest, _ in outputs:
-        if dest != "-":
-            _usage(check_output_path, dest)
     if tile is None and width * height > AUTO_TILE_PIXELS and output != "-" and not jpeg \
-            and not tileable and guide is None and not model.maps:
+            and not tileable and guide is None:
         tile = AUTO_TILE
     if tile is not None:
         check_tile(tile)
@@ -612,22 +622,24 @@ def plan_synthesis(model: Model | str | os.PathLike, size: str | int | Sequence[
         unknown = [n for n in maps or [] if n not in names]
         if unknown:
             raise UsageError(f"no map named {unknown[0]!r}; this model's maps are {', '.join(names)}")
-        if output == "-" or tile is not None or save_scales is not None:
-            raise UsageError("a material model writes one file per map, in memory: it does not "
-                             "combine with -o -, --tile or --save-scales")
         map_depths = {m.name: 8 if jpeg else bit_depth or m.bit_depth for m in model.maps
                       if not maps or m.name in maps}
-        for dest, _ in outputs:
-            for name in map_depths:
-                _usage(check_output_path, dest.with_name(f"{dest.stem}_{name}{dest.suffix}"))
+        if output == "-" and len(map_depths) > 1:
+            raise UsageError("a material model writes one file per map: -o - takes one map "
+                             "(--maps NAME)")
     elif maps:
         raise UsageError("--maps chooses maps of a material model; this model has none")
     check_size(model, (width, height), tileable)
     check_memory(model, (width, height), tile)
-    return SynthesisPlan(model, (width, height), outputs, tileable,
+    plan = SynthesisPlan(model, (width, height), outputs, tileable,
                          8 if jpeg else bit_depth or model.bit_depth, tile, jobs,
                          None if save_scales is None else Path(save_scales), notes, guide,
                          map_depths)
+    for dest, _ in outputs:
+        for path, _ in plan.targets(dest):
+            if path != "-":
+                _usage(check_output_path, path)
+    return plan
 
 
 def synthesize_to_file(model: Model | str | os.PathLike, output: str | os.PathLike,

@@ -247,8 +247,9 @@ def fit_options(command=None, exclude: tuple[str, ...] = ()):
               help="A material's map (albedo=a.png, normal=n.png, height=h.png ...), all "
                    "the same size, instead of EXEMPLAR: one model of them all (-o).")
 @click.option("--map-weight", "map_weights", multiple=True, callback=_pairs(float),
-              metavar="NAME=W", help="A map's weight in the patches.  [default: 1, every map "
-                                     "weighing as much as the widest]")
+              metavar="NAME=W", help="A map's weight W: it counts W² times as much in the "
+                                     "patches.  [default: 1, every map the same, whatever "
+                                     "its channels and contrast]")
 @click.option("--map-kind", "map_kinds", multiple=True, callback=_pairs(str),
               metavar="NAME=KIND", help="plain or normal (unit vectors, renormalised on "
                                         "output).  [default: normal for a map named normal]")
@@ -349,16 +350,18 @@ def synthesize(model_path, size, guide, output, seed, count, tileable, bit_depth
         if plan.tile is not None:
             with rep.progress(f"synthesize {dest}", plan.bands) as task:
                 plan.write(i, progress=lambda done, total: task.update(done))
-            rep.info(f"wrote {dest} ({width}x{height}, seed {variant_seed}, tiles of {plan.tile})")
+            rep.info(f"wrote {_files(plan, dest)} ({width}x{height}, seed {variant_seed}, "
+                     f"tiles of {plan.tile})")
             continue
         stage_images = plan.write(i)
         if stage_images:
             rep.info(f"wrote {stage_images} stage images to {plan.stage_folder(i)}")
-        if plan.map_depths is not None:
-            files = ", ".join(str(p) for p in plan.map_paths(dest).values())
-            rep.info(f"wrote {files} ({width}x{height}, seed {variant_seed})")
-        elif dest != "-":
-            rep.info(f"wrote {dest} ({width}x{height}, seed {variant_seed})")
+        if dest != "-":
+            rep.info(f"wrote {_files(plan, dest)} ({width}x{height}, seed {variant_seed})")
+
+
+def _files(plan, dest) -> str:
+    return ", ".join(str(path) for path, _ in plan.targets(dest))
 
 
 EPILOG_INPAINT = """\b

@@ -45,13 +45,15 @@ from __future__ import annotations
 import io
 import logging
 import os
+import queue
 import stat
 import struct
 import tempfile
+import threading
 import warnings
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Union
@@ -677,20 +679,78 @@ def write_bands(dest: PathLike, bands: Iterator[np.ndarray], width: int, height:
     band_height x band_height (a multiple of 16). JPEG cannot be streamed:
     ImageError. Written atomically like ``write_image``.
     """
-    fmt = format_for_path(dest)
-    if fmt == "JPEG":
-        raise ImageError(f"{dest}: JPEG output cannot be written in bands; use .png or .tif")
-    if fmt == "TIFF" and band_height % 16:
-        raise ImageError("TIFF bands must be a multiple of 16 rows high")
-    with atomic_output(dest) as tmp:
+    write_split_bands([dest], ([band] for band in bands), width, height, [channels],
+                      [bit_depth], band_height)
+
+
+def write_split_bands(dests: list[PathLike], bands: Iterator[list[np.ndarray]], width: int,
+                      height: int, channels: list[int], bit_depths: list[int],
+                      band_height: int = 1024) -> None:
+    """Write several images given together as horizontal bands, as ``write_bands`` does:
+    each item of ``bands`` is a list of one band per image, ``dests[i]`` getting the i-th
+    (``channels[i]``, ``bit_depths[i]``). One writer thread per file (compression runs in
+    parallel), each holding at most one band. All the files are written or none."""
+    for dest in dests:
+        fmt = format_for_path(dest)
+        if fmt == "JPEG":
+            raise ImageError(f"{dest}: JPEG output cannot be written in bands; use .png or .tif")
+        if fmt == "TIFF" and band_height % 16:
+            raise ImageError("TIFF bands must be a multiple of 16 rows high")
+    with ExitStack() as stack:  # every file is moved into place after the last is written
+        tmps = [stack.enter_context(atomic_output(dest)) for dest in dests]
+        if len(dests) == 1:
+            _write_bands(dests[0], tmps[0], (parts[0] for parts in bands), width, height,
+                         channels[0], bit_depths[0], band_height)
+            return
+        errors: list[BaseException] = []
+        queues = [queue.Queue(maxsize=1) for _ in dests]
+
+        def work(i: int) -> None:
+            done = False
+
+            def feed() -> Iterator[np.ndarray]:
+                nonlocal done
+                while (item := queues[i].get()) is not None:
+                    yield item
+                done = True
+
+            try:
+                _write_bands(dests[i], tmps[i], feed(), width, height, channels[i],
+                             bit_depths[i], band_height)
+            except BaseException as e:  # noqa: BLE001 - raised again in the caller's thread
+                errors.append(e)
+                while not done and queues[i].get() is not None:  # never block the producer
+                    pass
+
+        threads = [threading.Thread(target=work, args=(i,), daemon=True)
+                   for i in range(len(dests))]
+        for t in threads:
+            t.start()
         try:
-            with open(tmp, "wb") as f:
-                if fmt == "PNG":
-                    _stream_png(f, bands, width, height, channels, bit_depth)
-                else:
-                    _stream_tiff(f, bands, width, height, channels, bit_depth, band_height)
-        except OSError as e:
-            raise ImageError(f"{dest}: cannot write file ({e.strerror or e})") from None
+            for parts in bands:
+                if errors:
+                    break
+                for q, part in zip(queues, parts):
+                    q.put(part)
+        finally:
+            for q in queues:  # the end of every file (a writer cut short raises on its rows)
+                q.put(None)
+            for t in threads:
+                t.join()
+        if errors:
+            raise errors[0]
+
+
+def _write_bands(dest: PathLike, tmp: Path, bands: Iterator[np.ndarray], width: int, height: int,
+                 channels: int, bit_depth: int, band_height: int) -> None:
+    try:
+        with open(tmp, "wb") as f:
+            if format_for_path(dest) == "PNG":
+                _stream_png(f, bands, width, height, channels, bit_depth)
+            else:
+                _stream_tiff(f, bands, width, height, channels, bit_depth, band_height)
+    except OSError as e:
+        raise ImageError(f"{dest}: cannot write file ({e.strerror or e})") from None
 
 
 _STREAM_ROWS = 64  # rows quantised at a time: bounds the temporaries of a wide band

@@ -13,9 +13,8 @@ quadratic in g: E_k(g) = v' M_k v with v = (g, 1) and M_k the covariance of
 nearest the exemplar's band energies T_k in log scale, with a small penalty on the log
 gains that keeps them moderate where not every band can be matched.
 
-A material's maps (``Model.maps``) share one gain per octave, chosen on their summed
-energies: per-channel gains would break the relations between maps (a normal map is the
-derivative of a height map, octave by octave).
+A material's map (``Model.maps``) has one gain per octave, chosen on its channels' summed
+energies: per-channel gains would turn a normal map's vectors.
 
 The fit keeps the gains only if its trial syntheses measure closer to the exemplar with
 them (patch sliced-Wasserstein distance, by MARGIN); otherwise every gain is 1 (a
@@ -110,10 +109,12 @@ def fit_band_gains(model, canvas: tuple[int, int], rng: np.random.Generator, oct
     exemplars = model.exemplar_levels(0)
     energies = sum(w * band_std(ex, octaves) ** 2 for w, ex in zip(model.weights, exemplars))
     M = energy_matrices(samples, octaves)
-    if model.maps:  # one gain per octave for all channels: maps keep their relations
-        C = energies.shape[1]
-        gains = np.repeat(solve_gains(M.sum(axis=1, keepdims=True),
-                                      energies.sum(axis=1, keepdims=True)), C, axis=1)
+    if model.maps:  # one gain per octave and map: a map's channels keep their relations
+        bounds = np.cumsum([0] + [m.channels for m in model.maps])
+        gains = np.concatenate([np.repeat(solve_gains(M[:, a:b].sum(axis=1, keepdims=True),
+                                                      energies[:, a:b].sum(axis=1, keepdims=True)),
+                                          b - a, axis=1)
+                                for a, b in zip(bounds[:-1], bounds[1:])], axis=1)
     else:
         gains = solve_gains(M, energies)
     np.clip(gains, *GAIN_RANGE, out=gains)

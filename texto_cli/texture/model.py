@@ -15,8 +15,9 @@ A guided model's pyramid has ``guide_channels`` more channels after the texture'
 exemplar's guide, which ``levels`` multiply by ``guide_scale``.
 
 A material model's texture channels are several aligned maps (``MapSpec``: albedo,
-normal, height...), stacked; ``levels`` scale each so that every map weighs its weight
-times the widest map's in a patch distance, and ``finish`` undoes it.
+normal, height...), stacked; ``levels`` scale each map so that its variance, summed over
+its channels, is the maps' mean times its weight squared: every map weighs the same in a
+patch distance by default, whatever its channels and contrast. ``finish`` undoes it.
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ MAP_KINDS = ("plain", "normal")
 @dataclass(frozen=True)
 class MapSpec:
     """One map of a material: its ``name``, ``channels``, ``kind`` (MAP_KINDS), ``weight``
-    in the patch distance (relative to the widest map's) and the ``bit_depth`` it was read
-    at."""
+    w (the map counts w^2 times as much as a map of weight 1 in a patch distance) and the
+    ``bit_depth`` it was read at."""
 
     name: str
     channels: int

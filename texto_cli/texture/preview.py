@@ -32,18 +32,20 @@ def stage_images(model, size: tuple[int, int], seed: int = 0) -> tuple[np.ndarra
 def save_stage_images(model, record: ScaleImages, folder: str | Path, bit_depth: int = 8) -> list[Path]:
     """Write every stage's image before and after transport as
     ``<k>_<stage>_before.png`` / ``_after.png`` in ``folder`` (created if needed);
-    <stage> is e.g. ``scale1``, ``scale0_pass2``, ``detail``."""
+    <stage> is e.g. ``scale1``, ``scale0_pass2``, ``detail``. A material's maps go to
+    ``<k>_<stage>_before_<map>.png`` each."""
     from ..image.io import write_image
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for k, (name, before, after) in enumerate(zip(stage_names(model), record.before, record.after)):
+        stem = name.replace(" (", "_pass").replace(")", "").replace(" ", "")
         for label, image in (("before", before), ("after", after)):
-            stem = name.replace(" (", "_pass").replace(")", "").replace(" ", "")
-            path = folder / f"{k}_{stem}_{label}.png"
-            write_image(path, image, bit_depth=bit_depth)
-            written.append(path)
+            for map_name, part in model.split(image).items():
+                path = folder / (f"{k}_{stem}_{label}" + (f"_{map_name}" if model.maps else "") + ".png")
+                write_image(path, part, bit_depth=bit_depth)
+                written.append(path)
     return written
 
 
