@@ -17,7 +17,8 @@ the normals computed from the height) is fitted as one material model (``texto f
 * Cost: whole ``texto synthesize`` processes at 2048x2048 (median of 3), the material
   model against the albedo-only model: seconds and peak memory.
 
-Pictures go to ``OUT/``; figures to ``OUT/material.json``.
+Pictures (albedo, normal, height and a Lambert rendering side by side: ``joint.png``,
+``separate.png``, ``exemplar.png``) go to ``OUT/``; figures to ``OUT/material.json``.
 """
 
 from __future__ import annotations
@@ -64,6 +65,25 @@ def consistency(normal: np.ndarray, height: np.ndarray, scale: float) -> tuple[f
     return float(angle), float(corr)
 
 
+def lambert(albedo: np.ndarray, normal: np.ndarray, light=(-1.0, 1.0, 1.5)) -> np.ndarray:
+    """The albedo (H, W, 3) lit by a distant light from the upper left (OpenGL normals, y
+    up): albedo x max(n.l, 0) / (z.l), a flat surface keeping its albedo."""
+    l = np.asarray(light) / np.linalg.norm(light)
+    shade = np.clip(decode(normal) @ l, 0, None) / l[2]
+    return np.clip(albedo * shade[:, :, None], 0, 1).astype(np.float32)
+
+
+def sheet(maps: dict[str, np.ndarray], gap: int = 6) -> np.ndarray:
+    """Albedo, normal, height and the Lambert rendering side by side, white gaps."""
+    panels = [maps["albedo"], maps["normal"], np.repeat(maps["height"], 3, 2),
+              lambert(maps["albedo"], maps["normal"])]
+    h, w = panels[0].shape[:2]
+    out = np.ones((h, len(panels) * (w + gap) - gap, 3), np.float32)
+    for k, panel in enumerate(panels):
+        out[:, k * (w + gap):k * (w + gap) + w] = panel
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="100,000 samples per stage, 1024x1024 cost")
@@ -95,8 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     results = {"joint": [], "separate": [], "heavy": []}
     sw = {key: {n: [] for n in NAMES} for key in ("joint", "heavy", "single", "plain")}
     for seed in SEEDS:
-        maps = joint.split(joint.synthesize((SIDE, SIDE), seed=seed))
-        heavy_maps = heavy.split(heavy.synthesize((SIDE, SIDE), seed=seed))
+        maps = joint.synthesize((SIDE, SIDE), seed=seed)
+        heavy_maps = heavy.synthesize((SIDE, SIDE), seed=seed)
         separate = {name: model.synthesize((SIDE, SIDE), seed=seed) for name, model in single.items()}
         results["joint"].append(consistency(maps["normal"], maps["height"], scale))
         results["heavy"].append(consistency(heavy_maps["normal"], heavy_maps["height"], scale))
@@ -108,10 +128,9 @@ def main(argv: list[str] | None = None) -> int:
             sw["plain"][name].append(patch_sliced_wasserstein(
                 exemplar[name], plain[name].synthesize((SIDE, SIDE), seed=seed)))
         if seed == SEEDS[0]:
-            write_image(out / "joint.png", np.concatenate(
-                [maps["albedo"], maps["normal"], np.repeat(maps["height"], 3, 2)], axis=1))
-            write_image(out / "separate.png", np.concatenate(
-                [separate["albedo"], separate["normal"], np.repeat(separate["height"], 3, 2)], axis=1))
+            write_image(out / "joint.png", sheet(maps))
+            write_image(out / "separate.png", sheet(separate))
+            write_image(out / "exemplar.png", sheet(exemplar))
     for key in results:
         row[key] = {"angle": float(np.mean([r[0] for r in results[key]])),
                     "corr": float(np.mean([r[1] for r in results[key]]))}

@@ -8,7 +8,9 @@
   and texto's fill, taken from that bench's sheet (run it first; skipped if absent);
 * docs/transfer.jpg, docs/guided.jpg, docs/joint.jpg: sheets of ``benchmarks/bench_transfer.py``
   (the astronaut redrawn with cobbles at strengths 0, 0.5, 0.75 and 1, the guided marble,
-  the gravel + grass joint model), at most 1280 pixels wide (run it first; skipped if absent).
+  the gravel + grass joint model), at most 1280 pixels wide (run it first; skipped if absent);
+* docs/material.jpg: the material model's maps and their Lambert rendering, from
+  ``benchmarks/bench_material.py``'s sheet (run it first; skipped if absent).
 """
 
 from __future__ import annotations
@@ -68,10 +70,11 @@ def inpaint_picture() -> None:
 
 
 def bench_pictures() -> None:
-    folder = ROOT / "benchmarks" / "out" / "transfer"
-    for name, sheet in (("transfer", "transfer_cobbles_astronaut"), ("guided", "guided_marble_sigma12"),
-                        ("joint", "joint_gravel_grass")):
-        path = folder / f"{sheet}.png"
+    out = ROOT / "benchmarks" / "out"
+    for name, sheet in (("transfer", "transfer/transfer_cobbles_astronaut"),
+                        ("guided", "transfer/guided_marble_sigma12"),
+                        ("joint", "transfer/joint_gravel_grass"), ("material", "material/joint")):
+        path = out / f"{sheet}.png"
         if path.exists():
             image, _ = read_image(path)
             if name == "transfer":  # the content and strengths 0, 0.5, 0.75, 1 of its 7 panels

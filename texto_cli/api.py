@@ -335,6 +335,9 @@ def fit(exemplar: Any, preset: str = "default", progress: Progress | None = None
     if isinstance(exemplar, dict):
         from .texture.fitting import fit as fit_model
 
+        if guide is not None or weights is not None:
+            raise UsageError("a material's maps make one model: no guide or weights")
+
         options.setdefault("detail", False)
         material, specs = read_material(exemplar, map_kinds, map_weights)
         config = make_config(preset, **options)
@@ -510,8 +513,17 @@ class SynthesisPlan:
         if record is not None:
             folder = self.stage_folder(i)
             written = len(save_stage_images(self.model, record, folder, self.bit_depth))
-        for (path, depth), part in zip(targets, self.parts(image)):
+        def write_one(target: tuple[Path | str, int], part: np.ndarray) -> None:
+            path, depth = target
             write_image(sys.stdout.buffer if path == "-" else path, part, bit_depth=depth)
+
+        if len(targets) == 1:
+            write_one(targets[0], self.parts(image)[0])
+        else:  # a material's maps: encoded in parallel (the codecs release the GIL)
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(min(len(targets), os.cpu_count() or 1)) as pool:
+                list(pool.map(write_one, targets, self.parts(image)))
         return written
 
     def run(self) -> None:
@@ -727,8 +739,9 @@ def plan_transfer(model: Model | str | os.PathLike, content: Any,
     _existing([content] if isinstance(content, (str, os.PathLike)) else [], "content ")
     if not isinstance(model, Model):
         model = load(model)
-    if model.guide_channels:
-        raise UsageError("this model was fitted with a guide; transfer needs a model without one")
+    if model.guide_channels or model.maps:
+        raise UsageError("this model was fitted with a guide or a material's maps; transfer "
+                         "needs a model of one image")
     if jpeg:
         _check_jpeg(bit_depth, model)
     exemplar = read_exemplar(content)
@@ -932,8 +945,8 @@ def plan_inpaint(image: Any, mask: Any, output: str | os.PathLike | None,
         raise UsageError("the mask covers the whole image: no known pixels to fill it from")
     if model is not None and not isinstance(model, Model):
         model = load(model)
-    if model is not None and (model.exemplars > 1 or model.guide_channels):
-        raise UsageError("inpaint needs a model of one exemplar, without a guide")
+    if model is not None and (model.exemplars > 1 or model.guide_channels or model.maps):
+        raise UsageError("inpaint needs a model of one exemplar, without a guide or maps")
     if model is not None and model.channels != colours.shape[2]:
         raise UsageError(f"the model has {model.channels} channel(s), the image "
                          f"{colours.shape[2]} (alpha excluded with --mask alpha): fit a model "

@@ -162,12 +162,14 @@ class Model:
         return self.band_gains
 
     def synthesize(self, size: tuple[int, int], seed: int = 0, tileable: bool = False,
-                   guide: np.ndarray | None = None) -> np.ndarray:
-        """A new (H, W, C) float32 image in [0, 1] of ``size`` = (width, height) pixels;
-        ``guide``: (H, W, G) float in [0, 1], the target guide of a guided model."""
+                   guide: np.ndarray | None = None) -> np.ndarray | dict[str, np.ndarray]:
+        """A new (H, W, C) float32 image in [0, 1] of ``size`` = (width, height) pixels (a
+        material model: its maps by name, ``split``); ``guide``: (H, W, G) float in [0, 1],
+        the target guide of a guided model."""
         from .synthesis import synthesize
 
-        return synthesize(self, size, seed=seed, tileable=tileable, guide=guide)
+        image = synthesize(self, size, seed=seed, tileable=tileable, guide=guide)
+        return self.split(image) if self.maps else image
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the model atomically to ``path`` (.npz)."""
