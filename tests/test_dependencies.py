@@ -54,10 +54,19 @@ def third_party_imports() -> dict[str, set[str]]:
     return found
 
 
-def declared_dependencies() -> set[str]:
-    with open(PYPROJECT, "rb") as f:
-        requirements = tomllib.load(f)["project"]["dependencies"]
+#: the optional extras texto_cli imports (only in the modules named), and their modules
+EXTRAS = {"dask": {"cluster.py"}}
+
+
+def _names(requirements: list[str]) -> set[str]:
     return {normalise(re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", r.strip()).group(0)) for r in requirements}
+
+
+def declared_dependencies(extra: str | None = None) -> set[str]:
+    """The runtime dependencies, or those of an optional ``extra``."""
+    with open(PYPROJECT, "rb") as f:
+        project = tomllib.load(f)["project"]
+    return _names(project["dependencies"] if extra is None else project["optional-dependencies"][extra])
 
 
 def test_collects_every_kind_of_import():
@@ -82,6 +91,8 @@ def test_runtime_dependencies_are_exactly_the_imported_packages():
     assert "numpy" in imports, "the walk found no module of texto_cli"
     distributions = packages_distributions()
     declared = declared_dependencies()
+    optional = {dist: files for extra, files in EXTRAS.items() for dist in declared_dependencies(extra)}
+    declared |= set(optional)
 
     problems = []
     used = set()
@@ -94,6 +105,11 @@ def test_runtime_dependencies_are_exactly_the_imported_packages():
             problems.append(f"{module!r} (imported in {where}) comes from {'/'.join(sorted(dists))}, "
                             f"which [project].dependencies does not declare")
         used |= dists & declared
+        for dist in dists & set(optional):
+            outside = {f for f in files if Path(f).name not in optional[dist]}
+            if outside:
+                problems.append(f"{module!r} (optional: {dist}) is imported outside "
+                                f"{'/'.join(sorted(optional[dist]))}: in {', '.join(sorted(outside))}")
     for dist in sorted(declared - used):
         problems.append(f"{dist!r} is declared in [project].dependencies but texto_cli never imports it")
     assert not problems, "pyproject.toml does not match texto_cli's imports:\n" + "\n".join(problems)

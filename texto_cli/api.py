@@ -16,9 +16,10 @@ from __future__ import annotations
 import os
 import re
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -177,6 +178,17 @@ class FitPlan:
     weights: list[float] | None = None
     map_kinds: dict[str, str] | None = None
     map_weights: dict[str, float] | None = None
+    scheduler: str | None = None
+
+    def run_on_cluster(self) -> Iterator[tuple[FitJob, dict[str, Any] | None, Exception | None]]:
+        """Fit every job as a task of the dask cluster ``scheduler`` and write its model;
+        yield (job, report, None) or (job, None, error) as each finishes (report: "name",
+        "description", "info" as ``describe``'s, "warnings"). A job that fails does not stop
+        the others."""
+        from .cluster import connect, fit_jobs
+
+        with connect(self.scheduler) as client:
+            yield from fit_jobs(self, client)
 
     @property
     def samples(self) -> int:
@@ -221,7 +233,8 @@ def plan_fit(exemplars: Sequence[str | os.PathLike], output: str | os.PathLike |
              guides: Sequence[str | os.PathLike] | None = None,
              weights: Sequence[float] | None = None, maps: dict[str, Any] | None = None,
              map_kinds: dict[str, str] | None = None,
-             map_weights: dict[str, float] | None = None, **options: Any) -> FitPlan:
+             map_weights: dict[str, float] | None = None, scheduler: str | None = None,
+             **options: Any) -> FitPlan:
     """Validate a ``texto fit``: the exemplars to one joint model ``output``, or each to
     its own ``output_dir``/NAME.npz (created if needed); every exemplar must exist and no
     two may share a model file. ``guides``: one per exemplar (guided models);
@@ -230,7 +243,28 @@ def plan_fit(exemplars: Sequence[str | os.PathLike], output: str | os.PathLike |
     material's maps by name instead of exemplars, to one model ``output`` (``map_kinds``,
     ``map_weights``: ``read_material``'s; the detail stage is off unless ``detail=True``:
     writing each pixel from another patch breaks the relations between maps, such as a
-    normal map's to its height map's). ``options`` as ``make_config``'s."""
+    normal map's to its height map's). ``scheduler``: fit the models as tasks of a dask
+    cluster (``FitPlan.run_on_cluster``; paths are made absolute: the workers must see the
+    same files). ``options`` as ``make_config``'s."""
+    plan = _plan_fit(exemplars, output, output_dir, preset, max_megapixels, guides, weights,
+                     maps, map_kinds, map_weights, **options)
+    if scheduler is not None:
+        from .cluster import require_dask
+
+        require_dask("--scheduler")
+        if any(str(s) == "-" for job in plan.jobs for s in job.sources + (job.guides or ())):
+            raise UsageError("--scheduler fits on the cluster's workers: they cannot read stdin")
+        absolute = lambda paths: None if paths is None else tuple(  # noqa: E731
+            p if isinstance(p, np.ndarray) else Path(p).resolve() for p in paths)
+        plan.jobs = [FitJob(absolute(job.sources), absolute(job.guides), job.dest.resolve(),
+                            job.maps and dict(zip(job.maps, absolute(job.maps.values()))))
+                     for job in plan.jobs]
+        plan.scheduler = scheduler
+    return plan
+
+
+def _plan_fit(exemplars, output, output_dir, preset, max_megapixels, guides, weights, maps,
+              map_kinds, map_weights, **options: Any) -> FitPlan:
     if maps:
         options.setdefault("detail", False)
         if exemplars or guides or weights or output is None:
@@ -458,6 +492,7 @@ class SynthesisPlan:
     notes: list[str] = field(default_factory=list)
     guide: np.ndarray | None = None
     map_depths: dict[str, int] | None = None
+    scheduler: str | None = None
 
     def targets(self, dest: Path | str) -> list[tuple[Path | str, int]]:
         """Where output ``dest`` goes: (path or "-", bit depth) per file; a material model's
@@ -480,7 +515,8 @@ class SynthesisPlan:
     @property
     def bands(self) -> int:
         """Bands of ``tile`` rows per output (1 if not tiled): the unit of progress."""
-        return -(-self.size[1] // self.tile) if self.tile else 1
+        tile = self.tile or (AUTO_TILE if self.on_dask else None)
+        return -(-self.size[1] // tile) if tile else 1
 
     def stage_folder(self, i: int) -> Path | None:
         """Where output ``i``'s stage images go: ``save_scales``, or ``save_scales``/sSEED
@@ -489,15 +525,36 @@ class SynthesisPlan:
             return self.save_scales
         return self.save_scales / f"s{self.outputs[i][1]}"
 
+    @property
+    def on_dask(self) -> bool:
+        """Whether the outputs are made as dask arrays (``--scheduler``, or zarr outputs)."""
+        return self.scheduler is not None or any(_is_zarr(dest) for dest, _ in self.outputs)
+
+    @contextmanager
+    def cluster(self) -> Iterator[None]:
+        """The context ``write`` runs in: connected to ``scheduler`` (``cluster.connect``),
+        dask's synchronous scheduler for zarr outputs without one, else nothing."""
+        if self.on_dask:
+            from .cluster import running
+
+            with running(self.scheduler):
+                yield
+        else:
+            yield
+
     def write(self, i: int, progress: Progress | None = None) -> int:
-        """Synthesise and write output ``i``; progress(bands done, bands) when tiled. Returns
-        how many stage images it wrote (``stage_folder``)."""
+        """Synthesise and write output ``i`` (inside ``cluster()`` if ``on_dask``);
+        progress(bands done, bands) when tiled. Returns how many stage images it wrote
+        (``stage_folder``)."""
         from .texture.preview import save_stage_images
         from .texture.synthesis import ScaleImages, synthesize
         from .texture.tiling import synthesize_bands
 
         dest, seed = self.outputs[i]
         targets = self.targets(dest)
+        if self.on_dask:
+            self._write_dask(dest, seed, progress)
+            return 0
         if self.tile is not None:
             bands = synthesize_bands(self.model, self.size, seed=seed, tile=self.tile,
                                      jobs=self.jobs, progress=progress)
@@ -526,10 +583,47 @@ class SynthesisPlan:
                 list(pool.map(write_one, targets, self.parts(image)))
         return written
 
+    def _write_dask(self, dest: Path | str, seed: int, progress: Progress | None) -> None:
+        from .cluster import bands, synthesize_dask, write_zarr
+
+        chunks = self.tile or AUTO_TILE
+        array = synthesize_dask(self.model, self.size, chunks=chunks, seed=seed,
+                                tileable=self.tileable)
+        if _is_zarr(dest):
+            parts = {name: (*self.model.map_channels[name], depth)
+                     for name, depth in (self.map_depths or {"image": self.bit_depth}).items()}
+            from . import __version__
+
+            write_zarr(array, dest, parts, {"texto_version": __version__, "seed": seed,
+                                            "width": self.size[0], "height": self.size[1]})
+            return
+        targets = self.targets(dest)
+        if dest == "-" or format_for_path(dest) == "JPEG":  # not streamed: whole, then written
+            for (path, depth), part in zip(targets, self.parts(array.compute())):
+                write_image(sys.stdout.buffer if path == "-" else path, part, bit_depth=depth)
+            return
+        total = -(-self.size[1] // chunks)
+
+        def counted() -> Iterator[list[np.ndarray]]:
+            for k, band in enumerate(bands(array, chunks)):
+                yield self.parts(band)
+                if progress is not None:
+                    progress(k + 1, total)
+
+        channels = [self.model.channels] if self.map_depths is None else \
+            [m.channels for m in self.model.maps if m.name in self.map_depths]
+        write_split_bands([path for path, _ in targets], counted(), *self.size, channels,
+                          [depth for _, depth in targets], chunks)
+
     def run(self) -> None:
         """Write every output."""
-        for i in range(len(self.outputs)):
-            self.write(i)
+        with self.cluster():
+            for i in range(len(self.outputs)):
+                self.write(i)
+
+
+def _is_zarr(dest: Path | str) -> bool:
+    return dest != "-" and Path(dest).suffix.lower() == ".zarr"
 
 
 def read_guide(model: Model, guide: Any, size: tuple[int, int] | None) -> tuple[np.ndarray, str | None]:
@@ -559,7 +653,8 @@ def plan_synthesis(model: Model | str | os.PathLike, size: str | int | Sequence[
                    output: str | os.PathLike | None = None, seed: int = 0, count: int = 1,
                    tileable: bool = False, bit_depth: int | None = None, tile: int | None = None,
                    jobs: int = 1, save_scales: str | os.PathLike | None = None,
-                   guide: Any = None, maps: Sequence[str] | None = None) -> SynthesisPlan:
+                   guide: Any = None, maps: Sequence[str] | None = None,
+                   scheduler: str | None = None) -> SynthesisPlan:
     """Validate a ``texto synthesize`` and load its model (a Model or a .npz path).
 
     output: .png, .tif/.tiff or .jpg path, "-" for PNG on stdout (not a terminal), or None
@@ -571,7 +666,11 @@ def plan_synthesis(model: Model | str | os.PathLike, size: str | int | Sequence[
     ``count`` > 1). ``guide``: the target guide of a guided model (a path or an array);
     the output is its size, or it is resized to ``size``; guided outputs are made in memory.
     A material model writes NAME_MAP.EXT for each of its maps (``maps``: some of them; one
-    for stdout), each at its own bit depth unless ``bit_depth`` is given.
+    for stdout), each at its own bit depth unless ``bit_depth`` is given. ``scheduler``: a
+    dask.distributed scheduler's address, or "local:N" for N worker processes here
+    (``cluster.connect``), computes the tiles (``tile`` pixels, default 1024). A .zarr
+    output is a zarr store (a group of one array per map for a material) written tile by
+    tile, on the cluster's workers with ``scheduler``; both need ``texto-cli[dask]``.
     """
     from .texture.synthesis import check_size
     from .texture.tiling import check_tile
@@ -612,11 +711,24 @@ def plan_synthesis(model: Model | str | os.PathLike, size: str | int | Sequence[
         path = Path(output)
         outputs = [(path, seed)] if count == 1 else \
             [(path.with_name(f"{path.stem}_s{s}{path.suffix}"), s) for s in seeds]
-    jpeg = output not in (None, "-") and _usage(format_for_path, output) == "JPEG"
+    zarr = output not in (None, "-") and _is_zarr(output)
+    jpeg = not zarr and output not in (None, "-") and _usage(format_for_path, output) == "JPEG"
+    if zarr or scheduler is not None:
+        from .cluster import check_zarr_target, require_dask
+
+        require_dask("--scheduler" if scheduler is not None else "zarr output")
+        if zarr:
+            for dest, _ in outputs:
+                check_zarr_target(dest)
+        if guide is not None or save_scales is not None or jobs > 1:
+            raise UsageError("--scheduler and zarr outputs compute tiles with dask: they do not "
+                             "combine with --guide, --save-scales or --jobs")
     if tile is None and width * height > AUTO_TILE_PIXELS and output != "-" and not jpeg \
-            and not tileable and guide is None:
+            and not tileable and guide is None and not zarr and scheduler is None:
         tile = AUTO_TILE
-    if tile is not None:
+    if tile is not None and (zarr or scheduler is not None):
+        check_tile(tile)  # the dask chunks
+    elif tile is not None:
         check_tile(tile)
         if tileable or save_scales is not None or output == "-" or jpeg:
             raise UsageError("--tile writes PNG or TIFF files; it does not combine with "
@@ -642,13 +754,15 @@ def plan_synthesis(model: Model | str | os.PathLike, size: str | int | Sequence[
     elif maps:
         raise UsageError("--maps chooses maps of a material model; this model has none")
     check_size(model, (width, height), tileable)
-    check_memory(model, (width, height), tile)
+    if not zarr:  # a zarr store is written by the workers, one tile each
+        check_memory(model, (width, height), tile or (AUTO_TILE if scheduler and not jpeg
+                                                      and output != "-" else None))
     plan = SynthesisPlan(model, (width, height), outputs, tileable,
                          8 if jpeg else bit_depth or model.bit_depth, tile, jobs,
                          None if save_scales is None else Path(save_scales), notes, guide,
-                         map_depths)
+                         map_depths, scheduler)
     for dest, _ in outputs:
-        for path, _ in plan.targets(dest):
+        for path, _ in [] if zarr else plan.targets(dest):
             if path != "-":
                 _usage(check_output_path, path)
     return plan

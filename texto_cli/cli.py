@@ -181,6 +181,14 @@ def threads_option(command):
                              "[default: one per core]")(command)
 
 
+def scheduler_option(what: str):
+    """--scheduler, for the commands that can run on a dask cluster."""
+    return click.option("--scheduler", metavar="ADDRESS|local:N",
+                        help=f"{what} on a dask.distributed cluster: a scheduler's address "
+                             "(tcp://host:8786), or local:N for N worker processes here.  "
+                             "[needs texto-cli[dask]]")
+
+
 def _announce_compilation(rep: Reporter) -> None:
     if not texto_cli.kernels_cached():
         rep.info("compiling kernels (first run only, 10 to 30 s) ...")
@@ -259,10 +267,12 @@ def fit_options(command=None, exclude: tuple[str, ...] = ()):
                    f"larger ones.  [default: {texto_cli.MAX_PIXELS / 1e6:.1f}]")
 @click.option("--keep-going", is_flag=True,
               help="With several exemplars, report one that fails and go on with the others.")
+@scheduler_option("Fit the models as tasks (each writes its model; the others go on past "
+                  "one that fails)")
 @threads_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 def fit(exemplars, output, output_dir, guides, weights, maps, map_weights, map_kinds, preset,
-        max_megapixels, keep_going, quiet, **options):
+        max_megapixels, keep_going, scheduler, quiet, **options):
     """Learn a texture model from EXEMPLAR (PNG, JPEG or TIFF; - reads stdin); several
     exemplars make one model with -o, one model each with -O."""
     given = _given(options)
@@ -270,10 +280,23 @@ def fit(exemplars, output, output_dir, guides, weights, maps, map_weights, map_k
         given["max_megapixels"] = max_megapixels
     plan = texto_cli.plan_fit(exemplars, output, output_dir, preset, guides=guides,
                               weights=weights, maps=maps, map_kinds=map_kinds,
-                              map_weights=map_weights, **given)
+                              map_weights=map_weights, scheduler=scheduler, **given)
     rep = Reporter(quiet)
     failed = []
-    for job in plan.jobs:
+    if plan.scheduler is not None:
+        for job, report, error in plan.run_on_cluster():
+            if error is None:
+                for warning in report["warnings"]:
+                    rep.warn(f"{report['name']}: {warning}")
+                rep.info(f"wrote {job.dest} ({report['description']}) in "
+                         f"{report['info']['fit_seconds']:.1f} s")
+                continue
+            failed.append(job.name)
+            text = str(error) if isinstance(error, texto_cli.TextoError) else \
+                f"{type(error).__name__}: {error}"
+            click.echo(f"texto: error: {text if job.name in text else f'{job.name}: {text}'}",
+                       err=True)
+    for job in [] if plan.scheduler is not None else plan.jobs:
         try:
             _fit_one(plan, job, rep)
         except texto_cli.TextoError as e:
@@ -313,9 +336,9 @@ def _fit_one(plan, job, rep: Reporter) -> None:
               help="Target guide of a guided model (like the one it was fitted with): the "
                    "output follows it, at its size, or at --size with the guide resized "
                    "(bilinear; the aspect ratio is not kept).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
-              help="Image to write (.png, .tif, .jpg; - for PNG on stdout).  "
-                   "[default: MODEL_WxH_sSEED.png]")
+@click.option("-o", "--output", type=click.Path(allow_dash=True),
+              help="Image to write (.png, .tif, .jpg; - for PNG on stdout; .zarr for a zarr "
+                   "store).  [default: MODEL_WxH_sSEED.png]")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("--count", type=int, default=1, show_default=True,
               help="Number of variants, with seeds SEED, SEED+1, ..., written as NAME_sSEED.png.")
@@ -332,21 +355,34 @@ def _fit_one(plan, job, rep: Reporter) -> None:
                    "(sSEED/ subfolders with --count).")
 @click.option("--maps", callback=lambda ctx, param, v: v and [m for m in v.split(",") if m],
               metavar="NAME,..", help="A material model's maps to write.  [default: all]")
+@scheduler_option("Compute the tiles (--tile, default 1024)")
 @threads_option
 @click.option("-q", "--quiet", is_flag=True, help="No messages on stderr.")
 def synthesize(model_path, size, guide, output, seed, count, tileable, bit_depth, tile, jobs,
-               save_scales, maps, quiet):
+               save_scales, maps, scheduler, quiet):
     """Make new images of the texture of MODEL (a .npz from `texto fit`)."""
     rep = Reporter(quiet)
     _announce_compilation(rep)  # before the plan loads the model: loading runs a kernel
     plan = texto_cli.plan_synthesis(model_path, size, output, seed=seed, count=count,
                                     tileable=tileable, bit_depth=bit_depth and int(bit_depth),
                                     tile=tile, jobs=jobs, save_scales=save_scales, guide=guide,
-                                    maps=maps)
+                                    maps=maps, scheduler=scheduler)
     width, height = plan.size
     for note in plan.notes:
         rep.warn(note)
+    with plan.cluster():
+        _write_outputs(plan, rep)
+
+
+def _write_outputs(plan, rep: Reporter) -> None:
+    width, height = plan.size
     for i, (dest, variant_seed) in enumerate(plan.outputs):
+        if plan.on_dask:
+            with rep.progress(f"synthesize {dest}", plan.bands) as task:
+                plan.write(i, progress=lambda done, total: task.update(done))
+            rep.info(f"wrote {_files(plan, dest)} ({width}x{height}, seed {variant_seed}, "
+                     f"tiles of {plan.tile or 1024} on dask)")
+            continue
         if plan.tile is not None:
             with rep.progress(f"synthesize {dest}", plan.bands) as task:
                 plan.write(i, progress=lambda done, total: task.update(done))
@@ -361,6 +397,8 @@ def synthesize(model_path, size, guide, output, seed, count, tileable, bit_depth
 
 
 def _files(plan, dest) -> str:
+    if str(dest).lower().endswith(".zarr"):
+        return str(dest)
     return ", ".join(str(path) for path, _ in plan.targets(dest))
 
 

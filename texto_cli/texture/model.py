@@ -123,13 +123,20 @@ class Model:
         the C texture channels together in a patch distance, whatever C and G."""
         return self.config.guide_weight * (self.channels / self.guide_channels) ** 0.5
 
+    @property
+    def map_channels(self) -> dict[str, tuple[int, int]]:
+        """Each map's channels [a, b) in a synthesis, by name ({"image": all} without maps)."""
+        if not self.maps:
+            return {"image": (0, self.channels)}
+        bounds = np.cumsum([0] + [m.channels for m in self.maps]).tolist()
+        return {m.name: (a, b) for m, a, b in zip(self.maps, bounds[:-1], bounds[1:])}
+
     def split(self, image: np.ndarray) -> dict[str, np.ndarray]:
         """A synthesis (H, W, C) as its maps, by name (one "image" if the model has none)."""
         if not self.maps:
             return {"image": image}
-        bounds = np.cumsum([0] + [m.channels for m in self.maps])
-        return {m.name: np.ascontiguousarray(image[:, :, a:b])
-                for m, a, b in zip(self.maps, bounds[:-1], bounds[1:])}
+        return {name: np.ascontiguousarray(image[:, :, a:b])
+                for name, (a, b) in self.map_channels.items()}
 
     @property
     def exemplars(self) -> int:
@@ -170,6 +177,13 @@ class Model:
 
         image = synthesize(self, size, seed=seed, tileable=tileable, guide=guide)
         return self.split(image) if self.maps else image
+
+    def __reduce__(self):
+        """Pickled as its model file: what a process pool or a dask cluster ships is about a
+        tenth of the arrays the model holds in memory."""
+        from .modelfile import from_bytes, to_bytes
+
+        return from_bytes, (to_bytes(self, compress=False),)
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the model atomically to ``path`` (.npz)."""

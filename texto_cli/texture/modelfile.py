@@ -91,12 +91,18 @@ def to_arrays(model: Model) -> dict[str, np.ndarray]:
     return arrays
 
 
+def to_bytes(model: Model, compress: bool = True) -> bytes:
+    """The model file of ``model``, in memory."""
+    buf = io.BytesIO()
+    (np.savez_compressed if compress else np.savez)(buf, **to_arrays(model))
+    return buf.getvalue()
+
+
 def save(model: Model, path: str | os.PathLike) -> None:
     """Write ``model`` to ``path`` atomically: a temporary file, then a rename."""
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **to_arrays(model))
+    data = to_bytes(model)
     with atomic_output(path) as tmp:
-        Path(tmp).write_bytes(buf.getvalue())
+        Path(tmp).write_bytes(data)
 
 
 # ------------------------------------------------------------------ loading and validation
@@ -112,6 +118,10 @@ def _read_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
         data = p.read_bytes()
     except OSError as e:
         raise ModelError(f"{path}: cannot read model file ({e.strerror or e})") from None
+    return _parse(data, path)
+
+
+def _parse(data: bytes, path: str | os.PathLike) -> dict[str, np.ndarray]:
     if not data:
         raise ModelError(f"{path}: empty file, not a texto model")
     if not data.startswith(b"PK"):
@@ -306,3 +316,8 @@ def _regions(chk: _Checker, arrays: dict[str, np.ndarray], version: int,
 def load(path: str | os.PathLike) -> Model:
     """Read, validate and rebuild a model file; raises ModelError with a one-line message."""
     return from_arrays(_read_arrays(path), path)
+
+
+def from_bytes(data: bytes, name: str = "<model>") -> Model:
+    """A model from the bytes of a model file (``to_bytes``), validated as ``load`` does."""
+    return from_arrays(_parse(data, name), name)
