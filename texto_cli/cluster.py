@@ -180,9 +180,11 @@ def connect(scheduler: str) -> Iterator[Any]:
 
 
 def bands(array, rows: int, ahead: int = 1) -> Iterator[np.ndarray]:
-    """The rows of ``array`` (a dask array) as numpy bands of ``rows`` rows, top to bottom,
-    computed on the active scheduler; with a distributed client, ``ahead`` more bands are
-    computing while one is consumed."""
+    """The rows of ``array`` (a dask array; ``rows`` its chunks' height) as numpy bands,
+    top to bottom, computed on the active scheduler. With a distributed client, ``ahead``
+    more bands are computing while one is consumed, and the ungained tiles of
+    ``synthesize_dask`` are held on the cluster while a band's neighbours need them, so
+    none is computed twice."""
     spans = _spans(array.shape[0], rows)
     try:
         from distributed import default_client
@@ -192,12 +194,30 @@ def bands(array, rows: int, ahead: int = 1) -> Iterator[np.ndarray]:
         for s in spans:
             yield array[s.start:s.stop].compute()
         return
-    pending = [client.compute(array[s.start:s.stop]) for s in spans[:ahead + 1]]
+    from dask.delayed import Delayed
+
+    graph = array.__dask_graph__()
+    ungained: dict[int, list] = {}  # tile row -> keys
+    for key in graph.keys():
+        if isinstance(key, str) and key.startswith("texto-ungained-"):
+            ungained.setdefault(int(key.split("-")[-2]), []).append(key)
+    held: dict[int, list] = {}
+
+    def submit(k: int):
+        for i in (k - 1, k, k + 1):  # the gains' halo reaches one tile row up and down
+            if i in ungained and i not in held:
+                held[i] = client.compute([Delayed(key, graph) for key in ungained[i]],
+                                         optimize_graph=False)
+        s = spans[k]
+        return client.compute(array[s.start:s.stop], optimize_graph=False)
+
+    pending = [submit(k) for k in range(min(ahead + 1, len(spans)))]
     for k in range(len(spans)):
         band = pending.pop(0).result()
+        for i in [i for i in held if i < k]:  # no later band needs them
+            del held[i]
         if k + ahead + 1 < len(spans):
-            s = spans[k + ahead + 1]
-            pending.append(client.compute(array[s.start:s.stop]))
+            pending.append(submit(k + ahead + 1))
         yield band
 
 
