@@ -52,6 +52,7 @@ _PUBLIC = {
     "TextoError": "errors", "UsageError": "errors", "ImageError": "errors", "ModelError": "errors",
     "read_image": "image.io", "write_image": "image.io", "MAX_PIXELS": "image.io",
     "Model": "texture.model", "load": "texture.modelfile",
+    "synthesize_dask": "cluster",
 }
 _ALIASES = {"fit_options": "options"}
 

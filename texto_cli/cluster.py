@@ -1,10 +1,10 @@
 """texto on dask: syntheses as dask arrays of tiles, fits as dask tasks.
 
 A synthesis is cut into the tiles of ``texture.tiling``: each chunk of the array is a task
-that synthesises its tile from a crop of the coarsest Gaussian field (computed once, on the
-client, and shipped with the model: both are in the graph once), so any scheduler (the
-local threads, a ``LocalCluster``, a cluster of machines) computes the same bytes as
-``Model.synthesize``. With band gains, a chunk is gained from the ungained tiles around it
+that synthesises its tile from its crop of the coarsest Gaussian field (computed once, on
+the client; each task carries its own crop, the model is in the graph once), so any
+scheduler (the local threads, a ``LocalCluster``, a cluster of machines) computes the same
+bytes as ``Model.synthesize``. With band gains, a chunk is gained from the ungained tiles around it
 (the gains' halo), as the banded path does.
 
 dask is an optional dependency (``pip install 'texto-cli[dask]'``), imported only here.
@@ -23,7 +23,7 @@ import numpy as np
 from .errors import UsageError
 from .image.pyramid import scale_bands
 from .texture.synthesis import check_size, finish, grid_size, start_field, synthesize
-from .texture.tiling import Span, _with_halo, check_tile, synthesize_tile
+from .texture.tiling import Span, _with_halo, check_tile, plan, synthesize_tile
 
 INSTALL = "pip install 'texto-cli[dask]'"
 
@@ -41,10 +41,11 @@ def _spans(length: int, step: int) -> list[Span]:
     return [Span(s, min(s + step, length)) for s in range(0, length, step)]
 
 
-def _tile(model, field: np.ndarray, rows: Span, cols: Span, size: tuple[int, int] | None) -> np.ndarray:
-    """Tile (rows, cols) before the band gains; finished (``size`` = its width, height)
-    unless ``size`` is None."""
-    x = synthesize_tile(model, field, rows, cols)
+def _tile(model, crop: np.ndarray, canvas: tuple[int, int], rows: Span, cols: Span,
+          size: tuple[int, int] | None) -> np.ndarray:
+    """Tile (rows, cols) before the band gains, from the crop of the coarsest field it needs
+    (``tiling.synthesize_tile``); finished (``size`` = its width, height) unless None."""
+    x = synthesize_tile(model, crop, rows, cols, canvas)
     return x if size is None else finish(model, x, size)
 
 
@@ -85,13 +86,19 @@ def synthesize_dask(model, size: tuple[int, int], chunks: int = 1024, seed: int 
     width, height = size
     C = model.channels
     token = uuid.uuid4().hex[:12]
+    model_d = delayed(model, name=f"texto-model-{token}", traverse=False)
     if tileable:
-        whole = delayed(_whole, pure=True)(model, size, seed, dask_key_name=f"texto-whole-{token}")
+        whole = delayed(_whole, pure=True)(model_d, size, seed, dask_key_name=f"texto-whole-{token}")
         return da.from_delayed(whole, (height, width, C), np.float32).rechunk((chunks, chunks, C))
     coarse = grid_size(model, size)
     field = start_field(model, coarse, np.random.default_rng(seed))
-    model_d = delayed(model, name=f"texto-model-{token}", traverse=False)
-    field_d = delayed(field, name=f"texto-field-{token}", traverse=False)
+
+    def tile(key: str, rows: Span, cols: Span, size: tuple[int, int] | None):
+        r, c = plan(model, coarse, rows, cols)[0]  # each task carries its crop of the field
+        crop = np.ascontiguousarray(field[r.start:r.stop, c.start:c.stop])
+        return delayed(_tile, pure=True)(model_d, crop, coarse, rows, cols, size,
+                                         dask_key_name=key)
+
     canvas = (coarse[0] * model.config.zoom, coarse[1] * model.config.zoom)
     gains = model.active_gains
     L = 0 if gains is None else len(gains)
@@ -101,8 +108,7 @@ def synthesize_dask(model, size: tuple[int, int], chunks: int = 1024, seed: int 
         if (i, j) not in ungained:
             r = Span(i * chunks, min((i + 1) * chunks, canvas[0]))
             c = Span(j * chunks, min((j + 1) * chunks, canvas[1]))
-            ungained[i, j] = (r, c, delayed(_tile, pure=True)(
-                model_d, field_d, r, c, None, dask_key_name=f"texto-ungained-{token}-{i}-{j}"))
+            ungained[i, j] = (r, c, tile(f"texto-ungained-{token}-{i}-{j}", r, c, None))
         return ungained[i, j]
 
     blocks = []
@@ -112,8 +118,7 @@ def synthesize_dask(model, size: tuple[int, int], chunks: int = 1024, seed: int 
             shape = (rows.stop - rows.start, cols.stop - cols.start, C)
             key = f"texto-tile-{token}-{i}-{j}"
             if L == 0:
-                task = delayed(_tile, pure=True)(model_d, field_d, rows, cols, shape[1::-1],
-                                                 dask_key_name=key)
+                task = tile(key, rows, cols, shape[1::-1])
             else:
                 crop_r, crop_c = _with_halo(rows, L, canvas[0]), _with_halo(cols, L, canvas[1])
                 pieces = [ungained_tile(a, b)
@@ -131,7 +136,11 @@ def running(scheduler: str | None) -> Iterator[None]:
     """Computations of the block on ``scheduler`` (``connect``), or without one on dask's
     synchronous scheduler: one tile at a time, texto's kernels using every core."""
     if scheduler is not None:
-        with connect(scheduler):
+        import warnings
+
+        with connect(scheduler), warnings.catch_warnings():
+            # every tile carries its crop of the field: the graph is the field's size
+            warnings.filterwarnings("ignore", message="Sending large graph")
             yield
         return
     import dask

@@ -91,13 +91,16 @@ def plan(model, canvas: tuple[int, int], rows: Span, cols: Span) -> list[tuple[S
     return spans[::-1]
 
 
-def synthesize_tile(model, field: np.ndarray, rows: Span, cols: Span) -> np.ndarray:
+def synthesize_tile(model, field: np.ndarray, rows: Span, cols: Span,
+                    canvas: tuple[int, int] | None = None) -> np.ndarray:
     """Final pixels (rows, cols) of the synthesis whose coarsest field is ``field``
     (mean-centred, ``synthesis.start_field``), before the band gains
-    (``apply_band_gains``). Returns float32 (h, w, C), centred."""
-    spans = plan(model, field.shape[:2], rows, cols)
+    (``apply_band_gains``). Returns float32 (h, w, C), centred. With ``canvas`` (the
+    coarsest grid's (rows, cols)), ``field`` is only the crop the tile needs: the field at
+    ``plan(model, canvas, rows, cols)[0]``."""
+    spans = plan(model, canvas or field.shape[:2], rows, cols)
     r0, c0 = spans[0]
-    x = field[r0.start:r0.stop, c0.start:c0.stop]
+    x = field if canvas else field[r0.start:r0.stop, c0.start:c0.stop]
     for k, stage in enumerate(model.stages):
         r, c = spans[k]
         f = stage.spec.factor
