@@ -8,7 +8,8 @@
   seconds (including starting the cluster) and the peak RSS of the largest process of the
   run (client or worker). Then the same dask syntheses in this process, to read each
   worker's own peak RSS (``client.run``) and the cluster's start-up time.
-* What a cluster is sent: the model (pickled as its file) and the coarsest field.
+* What a cluster is sent: the model (pickled as its file) and each tile's crop of the
+  coarsest field; how much of each stage the tiles' halos compute twice.
 * Batch fit of the seven samples (``--preset fast`` with --quick) plus one file that is
   not an image, ``-O`` on ``--scheduler local:2`` against one process fitting them in turn.
 
@@ -81,15 +82,53 @@ def worker_peaks(model_path: Path, side: int, folder: Path) -> dict:
 
 def shipped(model_path: Path, side: int) -> dict:
     import texto_cli
-    from texto_cli.texture.synthesis import grid_size, start_field
+    from texto_cli.cluster import synthesize_dask
 
     model = texto_cli.load(model_path)
-    field = start_field(model, grid_size(model, (side, side)), np.random.default_rng(0))
-    sizes = {"model_mb": len(pickle.dumps(model)) / 1e6, "field_mb": field.nbytes / 1e6,
-             "model_in_memory_mb": sum(a.nbytes for a in model.levels) / 1e6 * (1 + len(model.stages))}
-    print(f"shipped to each worker: the model {sizes['model_mb']:.1f} MB (pickled as its file), "
-          f"the coarsest field {sizes['field_mb']:.1f} MB", flush=True)
+    array = synthesize_dask(model, (side, side), chunks=TILE)
+    graph = dict(array.__dask_graph__())
+    crops = [a.nbytes for task in graph.values() for a in _arrays(task)]
+    sizes = {"model_mb": len(pickle.dumps(model)) / 1e6, "tasks": len(graph),
+             "field_crops_mb": sum(crops) / 1e6, "largest_crop_mb": max(crops) / 1e6}
+    print(f"shipped: the model {sizes['model_mb']:.1f} MB (pickled as its file) to each "
+          f"worker; each tile's crop of the coarsest field, at most "
+          f"{sizes['largest_crop_mb']:.2f} MB ({sizes['field_crops_mb']:.0f} MB in all, "
+          f"{len(crops)} tiles)", flush=True)
     return sizes
+
+
+def _arrays(task) -> list[np.ndarray]:
+    """The numpy arrays held in a graph task (the field crops), recursively."""
+    if isinstance(task, np.ndarray):
+        return [task]
+    found = []
+    for part in getattr(task, "args", None) or (task if isinstance(task, (list, tuple)) else []):
+        found += _arrays(getattr(part, "value", part))
+    return found
+
+
+def recomputed(model_path: Path, side: int) -> dict:
+    """How much of each stage the tiles compute, summed, over the stage's whole input: the
+    halos make the tiles recompute part of their neighbours' work (most at coarse scales)."""
+    import texto_cli
+    from texto_cli.texture.synthesis import grid_size
+    from texto_cli.texture.tiling import Span, plan
+
+    model = texto_cli.load(model_path)
+    coarse = grid_size(model, (side, side))
+    canvas = (coarse[0] * model.config.zoom, coarse[1] * model.config.zoom)
+    areas = np.zeros(len(model.stages))
+    for r in range(0, canvas[0], TILE):
+        for c in range(0, canvas[1], TILE):
+            for k, (rows, cols) in enumerate(plan(model, coarse, Span(r, min(r + TILE, canvas[0])),
+                                                  Span(c, min(c + TILE, canvas[1])))):
+                areas[k] += (rows.stop - rows.start) * (cols.stop - cols.start)
+    whole = np.array([coarse[0] * coarse[1] * st.spec.zoom ** 2 for st in model.stages])
+    ratios = {st.spec.name: float(a / w) for st, a, w in zip(model.stages, areas, whole)}
+    print("computed by the tiles / the stage's input, per stage: " + ", ".join(
+        f"{name} {ratio:.2f}" for name, ratio in ratios.items())
+        + f"; all stages, by area: {areas.sum() / whole.sum():.2f}", flush=True)
+    return {"per_stage": ratios, "all": float(areas.sum() / whole.sum())}
 
 
 def batch_fit(folder: Path, quick: bool) -> dict:
@@ -141,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nscaling, dask local:1 / local:2: {t1 / t2:.2f}", flush=True)
         row["workers"] = worker_peaks(model, side, folder)
         row["shipped"] = shipped(model, side)
+        row["recomputed"] = recomputed(model, side)
         print("\n| batch fit | seconds | models | exit |\n|---|---|---|---|", flush=True)
         row["batch_fit"] = batch_fit(folder, args.quick)
     (OUT / ("dask_quick.json" if args.quick else "dask.json")).write_text(json.dumps(row, indent=2))

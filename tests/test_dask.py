@@ -46,6 +46,17 @@ def test_a_cluster_computes_the_in_memory_bytes(client, gained_model, small_mode
         small_model.synthesize((512, 384), seed=2, tileable=True).tobytes()
 
 
+def test_the_workers_write_a_zarr_store_band_by_band(client, gained_model, tmp_path):
+    from texto_cli.cluster import bands, write_zarr
+
+    array = synthesize_dask(gained_model, (700, 500), chunks=128, seed=4)
+    expected = gained_model.synthesize((700, 500), seed=4)
+    assert np.concatenate(list(bands(array, 128))).tobytes() == expected.tobytes()
+    write_zarr(array, tmp_path / "c.zarr", {"image": (0, 3, 16)})
+    z = zarr.open(str(tmp_path / "c.zarr"), mode="r")
+    assert z.chunks == (128, 128, 3) and np.array_equal(z[:], _quantise(expected, 16))
+
+
 def test_odd_sizes_and_chunks_give_the_same_bytes(gained_model):
     import dask
 

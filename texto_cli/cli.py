@@ -26,6 +26,8 @@ Examples:
   texto fit a.png b.png c.png -O models/          (one model each)
   texto fit a.png b.png -o both.npz --weights 2,1 (one model of both)
   texto fit wall.png --guide wall_height.png -o wall_guided.npz
+  texto fit --map albedo=a.png --map normal=n.png --map height=h.png -o wall_pbr.npz
+  texto fit library/*.png -O models/ --scheduler local:2   (on a dask cluster)
 """
 
 EPILOG_SYNTH = """\b
@@ -35,6 +37,8 @@ Examples:
   texto synthesize wall.npz --size 1024x1024 -o - | display
   texto synthesize wall.npz --size 512x512 --save-scales scales/
   texto synthesize wall_guided.npz --guide target_height.png -o wall_guided.png
+  texto synthesize wall_pbr.npz --size 2048 -o big.png   (big_albedo.png, ...)
+  texto synthesize wall.npz --size 65536 -o world.zarr --scheduler tcp://head:8786
 """
 
 EPILOG_TRANSFER = """\b

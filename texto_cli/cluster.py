@@ -4,8 +4,8 @@ A synthesis is cut into the tiles of ``texture.tiling``: each chunk of the array
 that synthesises its tile from its crop of the coarsest Gaussian field (computed once, on
 the client; each task carries its own crop, the model is in the graph once), so any
 scheduler (the local threads, a ``LocalCluster``, a cluster of machines) computes the same
-bytes as ``Model.synthesize``. With band gains, a chunk is gained from the ungained tiles around it
-(the gains' halo), as the banded path does.
+bytes as ``Model.synthesize``. With band gains, a chunk is gained from the ungained tiles
+around it (the gains' halo), as the banded path does.
 
 dask is an optional dependency (``pip install 'texto-cli[dask]'``), imported only here.
 """
@@ -23,7 +23,7 @@ import numpy as np
 from .errors import UsageError
 from .image.pyramid import scale_bands
 from .texture.synthesis import check_size, finish, grid_size, start_field, synthesize
-from .texture.tiling import Span, _with_halo, check_tile, plan, synthesize_tile
+from .texture.tiling import Span, with_halo, check_tile, plan, synthesize_tile
 
 INSTALL = "pip install 'texto-cli[dask]'"
 
@@ -120,7 +120,7 @@ def synthesize_dask(model, size: tuple[int, int], chunks: int = 1024, seed: int 
             if L == 0:
                 task = tile(key, rows, cols, shape[1::-1])
             else:
-                crop_r, crop_c = _with_halo(rows, L, canvas[0]), _with_halo(cols, L, canvas[1])
+                crop_r, crop_c = with_halo(rows, L, canvas[0]), with_halo(cols, L, canvas[1])
                 pieces = [ungained_tile(a, b)
                           for a in range(crop_r.start // chunks, (crop_r.stop - 1) // chunks + 1)
                           for b in range(crop_c.start // chunks, (crop_c.stop - 1) // chunks + 1)]
@@ -188,46 +188,72 @@ def connect(scheduler: str) -> Iterator[Any]:
         yield client
 
 
-def bands(array, rows: int, ahead: int = 1) -> Iterator[np.ndarray]:
-    """The rows of ``array`` (a dask array; ``rows`` its chunks' height) as numpy bands,
-    top to bottom, computed on the active scheduler. With a distributed client, ``ahead``
-    more bands are computing while one is consumed, and the ungained tiles of
-    ``synthesize_dask`` are held on the cluster while a band's neighbours need them, so
-    none is computed twice."""
-    spans = _spans(array.shape[0], rows)
+def _client():
+    """The distributed client computations go to, or None (dask's local schedulers, also
+    when one is chosen by ``dask.config`` while a client exists)."""
+    import dask
+
+    if dask.config.get("scheduler", None) in ("sync", "synchronous", "threads", "processes"):
+        return None
     try:
         from distributed import default_client
 
-        client = default_client()
+        return default_client()
     except (ImportError, ValueError):
-        for s in spans:
-            yield array[s.start:s.stop].compute()
-        return
+        return None
+
+
+def _by_band(client, array, rows: int, work, ahead: int = 1) -> Iterator[Any]:
+    """Compute ``work(span)`` (a dask collection built from ``array``'s rows ``span``) for
+    each band of ``rows`` rows of ``array`` in turn on ``client``; yield the results in
+    order. ``ahead`` more bands are computing while one is consumed; the ungained tiles of
+    ``synthesize_dask`` are held on the cluster while a band's neighbours need them, so
+    none is computed twice and no graph is larger than a band's."""
     from dask.delayed import Delayed
 
+    spans = _spans(array.shape[0], rows)
     graph = array.__dask_graph__()
-    ungained: dict[int, list] = {}  # tile row -> keys
-    for key in graph.keys():
+
+    def row(key) -> int | None:  # the tile row of a texto key ("texto-KIND-TOKEN-ROW-COL")
+        return int(key.split("-")[-2]) if isinstance(key, str) and key.startswith("texto-") else None
+
+    ungained: dict[int, list] = {}  # tile row -> its ungained tiles' keys
+    needs: dict[int, set[int]] = {}  # band -> the ungained tile rows its tiles are gained from
+    for key, deps in graph.get_all_dependencies().items():
         if isinstance(key, str) and key.startswith("texto-ungained-"):
-            ungained.setdefault(int(key.split("-")[-2]), []).append(key)
+            ungained.setdefault(row(key), []).append(key)
+        elif isinstance(key, str) and key.startswith("texto-tile-"):
+            needs.setdefault(row(key), set()).update(
+                row(d) for d in deps if isinstance(d, str) and d.startswith("texto-ungained-"))
+    last_use = {i: max(k for k, rows_needed in needs.items() if i in rows_needed) for i in ungained}
     held: dict[int, list] = {}
 
     def submit(k: int):
-        for i in (k - 1, k, k + 1):  # the gains' halo reaches one tile row up and down
-            if i in ungained and i not in held:
+        for i in needs.get(k, ()):
+            if i not in held:
                 held[i] = client.compute([Delayed(key, graph) for key in ungained[i]],
                                          optimize_graph=False)
-        s = spans[k]
-        return client.compute(array[s.start:s.stop], optimize_graph=False)
+        return client.compute(work(spans[k]), optimize_graph=False)
 
     pending = [submit(k) for k in range(min(ahead + 1, len(spans)))]
     for k in range(len(spans)):
-        band = pending.pop(0).result()
-        for i in [i for i in held if i < k]:  # no later band needs them
+        result = client.gather(pending.pop(0))
+        for i in [i for i in held if last_use[i] <= k]:  # no later band needs them
             del held[i]
         if k + ahead + 1 < len(spans):
             pending.append(submit(k + ahead + 1))
-        yield band
+        yield result
+
+
+def bands(array, rows: int, ahead: int = 1) -> Iterator[np.ndarray]:
+    """The rows of ``array`` (a dask array; ``rows`` its chunks' height) as numpy bands,
+    top to bottom, computed on the active scheduler (``_by_band`` on a distributed one)."""
+    client = _client()
+    if client is None:
+        for s in _spans(array.shape[0], rows):
+            yield array[s.start:s.stop].compute()
+        return
+    yield from _by_band(client, array, rows, lambda s: array[s.start:s.stop], ahead)
 
 
 def _quantised(block: np.ndarray, bit_depth: int) -> np.ndarray:
@@ -257,7 +283,7 @@ def write_zarr(array, path, parts: dict[str, tuple[int, int, int]],
     import shutil
     from pathlib import Path
 
-    require_dask("zarr output")
+    da = require_dask("zarr output")
     try:
         import zarr
     except ImportError:
@@ -268,10 +294,21 @@ def write_zarr(array, path, parts: dict[str, tuple[int, int, int]],
     try:
         if len(parts) > 1:
             zarr.open_group(str(tmp), mode="w")
+        targets = []  # (zarr array, its quantised dask array): each chunk written as it is
         for name, (a, b, bit_depth) in parts.items():
-            q = array[:, :, a:b].map_blocks(_quantised, bit_depth,
-                                            dtype=np.uint8 if bit_depth == 8 else np.uint16)
-            q.to_zarr(str(tmp), component=None if len(parts) == 1 else name)
+            dtype = np.uint8 if bit_depth == 8 else np.uint16
+            q = array[:, :, a:b].map_blocks(_quantised, bit_depth, dtype=dtype)
+            z = zarr.open_array(str(tmp), mode="w", path="" if len(parts) == 1 else name,
+                                shape=q.shape, chunks=tuple(c[0] for c in q.chunks), dtype=dtype)
+            targets.append((z, q))
+        client = _client()
+        if client is None:  # the local scheduler walks the whole graph in bounded memory
+            da.store([q for _, q in targets], [z for z, _ in targets], lock=False)
+        else:  # a band of tiles at a time: the scheduler never holds the whole graph
+            for _ in _by_band(client, array, array.chunks[0][0], lambda s: da.store(
+                    [q[s.start:s.stop] for _, q in targets], [z for z, _ in targets], lock=False,
+                    regions=[(slice(s.start, s.stop),)] * len(targets), compute=False)):
+                pass
         zarr.open(str(tmp), mode="r+").attrs.update(attrs or {})
         if target.exists():
             old = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.old")

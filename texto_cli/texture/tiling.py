@@ -62,7 +62,7 @@ def _needed_input(stage_patch: int, factor: int, length_in: int, out: Span) -> S
     return Span(first, last + w)
 
 
-def _with_halo(out: Span, octaves: int, length: int) -> Span:
+def with_halo(out: Span, octaves: int, length: int) -> Span:
     """Output rows a stage must compute so that its low-pass is exact on ``out``,
     starting on the low-pass's decimation grid."""
     if octaves == 0:
@@ -84,7 +84,7 @@ def plan(model, canvas: tuple[int, int], rows: Span, cols: Span) -> list[tuple[S
         # the output crop starts at factor * input start; the input crop on the patch grid
         align = math.lcm(max(1, 2 ** octaves // spec.factor), spec.grid_stride(lengths, False))
         r, c = (_needed_input(spec.patch, spec.factor, lengths[i],
-                              _with_halo(span, octaves, spec.factor * lengths[i]))
+                              with_halo(span, octaves, spec.factor * lengths[i]))
                 for i, span in enumerate((r, c)))
         r, c = Span(r.start // align * align, r.stop), Span(c.start // align * align, c.stop)
         spans.append((r, c))
@@ -126,7 +126,7 @@ def apply_band_gains(strip: np.ndarray, strip_rows: Span, rows: Span, columns: l
     before = strip[:, :0].copy()  # ungained columns [kept_from, cols.start) of the strip
     kept_from = 0
     for cols in columns:
-        crop_cols = _with_halo(cols, L, width)
+        crop_cols = with_halo(cols, L, width)
         ungained = np.concatenate([before[:, crop_cols.start - kept_from:],
                                    strip[:, cols.start:cols.stop]], axis=1)
         before, kept_from = ungained, crop_cols.start
@@ -182,7 +182,7 @@ def synthesize_bands(model, size: tuple[int, int], seed: int = 0, tile: int = 10
     kept, kept_rows = np.empty((0, canvas_w, channels), np.float32), Span(0, 0)
     try:
         for b, rows in enumerate(bands):
-            need = _with_halo(rows, L, canvas_h)  # this band's rows and the gains' halo
+            need = with_halo(rows, L, canvas_h)  # this band's rows and the gains' halo
             strip = np.empty((need.stop - need.start, canvas_w, channels), np.float32)
             done = kept_rows.stop - need.start
             strip[:done] = kept[need.start - kept_rows.start:]
@@ -191,7 +191,7 @@ def synthesize_bands(model, size: tuple[int, int], seed: int = 0, tile: int = 10
             for (_, cols), part in zip(work, pool.map(_tile_job, work) if pool else map(_tile_job, work)):
                 strip[done:, cols.start:cols.stop] = part
             if b + 1 < len(bands):  # keep the next band's halo before this band is gained in place
-                after = _with_halo(bands[b + 1], L, canvas_h)
+                after = with_halo(bands[b + 1], L, canvas_h)
                 kept, kept_rows = strip[after.start - need.start:].copy(), Span(after.start, need.stop)
             if L:
                 apply_band_gains(strip, need, rows, columns, gains)
