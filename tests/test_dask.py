@@ -34,6 +34,7 @@ def client():
         yield c
 
 
+@pytest.mark.filterwarnings("ignore:Sending large graph")  # each tile carries its field crop
 def test_a_cluster_computes_the_in_memory_bytes(client, gained_model, small_model):
     size = (2048, 1536)
     for model in (gained_model, small_model):  # gained chunks take their neighbours' tiles

@@ -598,7 +598,7 @@ class SynthesisPlan:
                                             "width": self.size[0], "height": self.size[1]})
             return
         targets = self.targets(dest)
-        if dest == "-" or format_for_path(dest) == "JPEG":  # not streamed: whole, then written
+        if dest == "-" or format_for_path(dest) == "JPEG" or self.tileable:  # one piece
             for (path, depth), part in zip(targets, self.parts(array.compute())):
                 write_image(sys.stdout.buffer if path == "-" else path, part, bit_depth=depth)
             return
@@ -726,11 +726,10 @@ def plan_synthesis(model: Model | str | os.PathLike, size: str | int | Sequence[
     if tile is None and width * height > AUTO_TILE_PIXELS and output != "-" and not jpeg \
             and not tileable and guide is None and not zarr and scheduler is None:
         tile = AUTO_TILE
-    if tile is not None and (zarr or scheduler is not None):
-        check_tile(tile)  # the dask chunks
-    elif tile is not None:
-        check_tile(tile)
-        if tileable or save_scales is not None or output == "-" or jpeg:
+    if tile is not None:
+        check_tile(tile)  # with dask: the chunks, which combine with anything
+        if not zarr and scheduler is None and (tileable or save_scales is not None
+                                               or output == "-" or jpeg):
             raise UsageError("--tile writes PNG or TIFF files; it does not combine with "
                              "--tileable, --save-scales, JPEG or stdout")
     elif jobs > 1:
