@@ -497,7 +497,7 @@ class SynthesisPlan:
     def targets(self, dest: Path | str) -> list[tuple[Path | str, int]]:
         """Where output ``dest`` goes: (path or "-", bit depth) per file; a material model's
         maps go to DEST_NAME.EXT each (``map_depths``, in the model's order)."""
-        if self.map_depths is None:
+        if self.map_depths is None or _is_zarr(dest):  # a zarr store holds every map
             return [(dest, self.bit_depth)]
         if dest == "-":
             return [("-", depth) for depth in self.map_depths.values()]
@@ -513,10 +513,14 @@ class SynthesisPlan:
         return [maps[name] for name in self.map_depths]
 
     @property
+    def tile_side(self) -> int | None:
+        """The side of the tiles the outputs are made of (None: made in memory)."""
+        return self.tile or (AUTO_TILE if self.on_dask else None)
+
+    @property
     def bands(self) -> int:
-        """Bands of ``tile`` rows per output (1 if not tiled): the unit of progress."""
-        tile = self.tile or (AUTO_TILE if self.on_dask else None)
-        return -(-self.size[1] // tile) if tile else 1
+        """Bands of tiles per output (1 if made in memory): the unit of progress."""
+        return -(-self.size[1] // self.tile_side) if self.tile_side else 1
 
     def stage_folder(self, i: int) -> Path | None:
         """Where output ``i``'s stage images go: ``save_scales``, or ``save_scales``/sSEED
@@ -586,7 +590,7 @@ class SynthesisPlan:
     def _write_dask(self, dest: Path | str, seed: int, progress: Progress | None) -> None:
         from .cluster import bands, synthesize_dask, write_zarr
 
-        chunks = self.tile or AUTO_TILE
+        chunks = self.tile_side
         array = synthesize_dask(self.model, self.size, chunks=chunks, seed=seed,
                                 tileable=self.tileable)
         if _is_zarr(dest):

@@ -286,21 +286,17 @@ def fit(exemplars, output, output_dir, guides, weights, maps, map_weights, map_k
                               weights=weights, maps=maps, map_kinds=map_kinds,
                               map_weights=map_weights, scheduler=scheduler, **given)
     rep = Reporter(quiet)
+    failed = _fit_on_cluster(plan, rep) if plan.scheduler is not None else \
+        _fit_here(plan, rep, keep_going)
+    if failed:
+        raise texto_cli.TextoError(f"{len(failed)} of {len(plan.jobs)} exemplars failed: "
+                                   f"{', '.join(failed)}")
+
+
+def _fit_here(plan, rep: Reporter, keep_going: bool) -> list[str]:
+    """Fit the jobs one after another; the names of those that failed (with --keep-going)."""
     failed = []
-    if plan.scheduler is not None:
-        for job, report, error in plan.run_on_cluster():
-            if error is None:
-                for warning in report["warnings"]:
-                    rep.warn(f"{report['name']}: {warning}")
-                rep.info(f"wrote {job.dest} ({report['description']}) in "
-                         f"{report['info']['fit_seconds']:.1f} s")
-                continue
-            failed.append(job.name)
-            text = str(error) if isinstance(error, texto_cli.TextoError) else \
-                f"{type(error).__name__}: {error}"
-            click.echo(f"texto: error: {text if job.name in text else f'{job.name}: {text}'}",
-                       err=True)
-    for job in [] if plan.scheduler is not None else plan.jobs:
+    for job in plan.jobs:
         try:
             _fit_one(plan, job, rep)
         except texto_cli.TextoError as e:
@@ -308,9 +304,24 @@ def fit(exemplars, output, output_dir, guides, weights, maps, map_weights, map_k
                 raise
             failed.append(job.name)
             click.echo(f"texto: error: {e}", err=True)
-    if failed:
-        raise texto_cli.TextoError(f"{len(failed)} of {len(plan.jobs)} exemplars failed: "
-                                   f"{', '.join(failed)}")
+    return failed
+
+
+def _fit_on_cluster(plan, rep: Reporter) -> list[str]:
+    """Fit the jobs as tasks of the plan's dask cluster; the names of those that failed."""
+    failed = []
+    for job, report, error in plan.run_on_cluster():
+        if error is None:
+            for warning in report["warnings"]:
+                rep.warn(f"{report['name']}: {warning}")
+            rep.info(f"wrote {job.dest} ({report['description']}) in "
+                     f"{report['info']['fit_seconds']:.1f} s")
+            continue
+        failed.append(job.name)
+        text = str(error) if isinstance(error, texto_cli.TextoError) else \
+            f"{type(error).__name__}: {error}"
+        click.echo(f"texto: error: {text if job.name in text else f'{job.name}: {text}'}", err=True)
+    return failed
 
 
 def _fit_one(plan, job, rep: Reporter) -> None:
@@ -385,7 +396,7 @@ def _write_outputs(plan, rep: Reporter) -> None:
             with rep.progress(f"synthesize {dest}", plan.bands) as task:
                 plan.write(i, progress=lambda done, total: task.update(done))
             rep.info(f"wrote {_files(plan, dest)} ({width}x{height}, seed {variant_seed}, "
-                     f"tiles of {plan.tile or 1024} on dask)")
+                     f"tiles of {plan.tile_side} on dask)")
             continue
         if plan.tile is not None:
             with rep.progress(f"synthesize {dest}", plan.bands) as task:
@@ -401,8 +412,6 @@ def _write_outputs(plan, rep: Reporter) -> None:
 
 
 def _files(plan, dest) -> str:
-    if str(dest).lower().endswith(".zarr"):
-        return str(dest)
     return ", ".join(str(path) for path, _ in plan.targets(dest))
 
 

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
 
 from .errors import UsageError
+from .image.io import _quantise
 from .image.pyramid import scale_bands
 from .texture.synthesis import check_size, finish, grid_size, start_field, synthesize
 from .texture.tiling import Span, with_halo, check_tile, plan, synthesize_tile
@@ -256,16 +259,8 @@ def bands(array, rows: int, ahead: int = 1) -> Iterator[np.ndarray]:
     yield from _by_band(client, array, rows, lambda s: array[s.start:s.stop], ahead)
 
 
-def _quantised(block: np.ndarray, bit_depth: int) -> np.ndarray:
-    from .image.io import _quantise
-
-    return _quantise(block, bit_depth)
-
-
 def is_zarr_store(path) -> bool:
     """Whether folder ``path`` holds a zarr array or group (v2 or v3 metadata)."""
-    from pathlib import Path
-
     p = Path(path)
     return any((p / name).is_file() for name in ("zarr.json", ".zarray", ".zgroup"))
 
@@ -280,9 +275,6 @@ def write_zarr(array, path, parts: dict[str, tuple[int, int, int]],
     ``attrs`` go to the store's attributes. Written to a temporary folder beside ``path``,
     then moved onto it (an existing zarr store at ``path`` is replaced, anything else
     refused)."""
-    import shutil
-    from pathlib import Path
-
     da = require_dask("zarr output")
     try:
         import zarr
@@ -297,7 +289,7 @@ def write_zarr(array, path, parts: dict[str, tuple[int, int, int]],
         targets = []  # (zarr array, its quantised dask array): each chunk written as it is
         for name, (a, b, bit_depth) in parts.items():
             dtype = np.uint8 if bit_depth == 8 else np.uint16
-            q = array[:, :, a:b].map_blocks(_quantised, bit_depth, dtype=dtype)
+            q = array[:, :, a:b].map_blocks(_quantise, bit_depth, dtype=dtype)
             z = zarr.open_array(str(tmp), mode="w", path="" if len(parts) == 1 else name,
                                 shape=q.shape, chunks=tuple(c[0] for c in q.chunks), dtype=dtype)
             targets.append((z, q))
@@ -325,8 +317,6 @@ def write_zarr(array, path, parts: dict[str, tuple[int, int, int]],
 def check_zarr_target(path) -> None:
     """UsageError unless a zarr store could be written at ``path``: in a writable folder,
     and nothing there or a zarr store (which is replaced)."""
-    from pathlib import Path
-
     p = Path(path)
     if p.exists() and not (p.is_dir() and is_zarr_store(p)):
         raise UsageError(f"{path}: exists and is not a zarr store; texto replaces only those")
