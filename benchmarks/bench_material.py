@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import cores, cpu_model, load_average, run_measured
+from common import fit_bench_setup, run_measured
 
 ROOT = Path(__file__).resolve().parents[1]
 MATERIAL = ROOT / "sample_textures" / "cobbles_material"
@@ -95,12 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     from texto_cli.image.io import read_image, write_image
     from texto_cli.metrics import patch_sliced_wasserstein
 
-    iters = args.iters or (100_000 if args.quick else None)
-    options = {} if iters is None else {"iters": iters}
-    out = args.out or ROOT / "benchmarks" / "out" / ("material_quick" if args.quick else "material")
-    out.mkdir(parents=True, exist_ok=True)
-    print(f"machine: {cpu_model()}, {cores()}; load average {load_average()}; "
-          f"fit samples per stage: {iters or 'default'}", flush=True)
+    options, out = fit_bench_setup("material", args.quick, args.iters, args.out)
     exemplar = {name: read_image(MATERIAL / f"{name}.png")[0] for name in NAMES}
     scales = np.linspace(1, 40, 391)
     floor = [consistency(exemplar["normal"], exemplar["height"], s) for s in scales]

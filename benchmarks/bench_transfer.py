@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import cores, cpu_model, load_average
+from common import fit_bench_setup
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_textures"
@@ -214,12 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--iters", type=int, help="fit samples per stage (default: the preset's)")
     ap.add_argument("--out", type=Path, help="output folder (default benchmarks/out/transfer)")
     args = ap.parse_args(argv)
-    iters = args.iters or (100_000 if args.quick else None)
-    options = {} if iters is None else {"iters": iters}
-    out = args.out or ROOT / "benchmarks" / "out" / ("transfer_quick" if args.quick else "transfer")
-    out.mkdir(parents=True, exist_ok=True)
-    print(f"machine: {cpu_model()}, {cores()}; load average {load_average()}; "
-          f"fit samples per stage: {iters or 'default'}", flush=True)
+    options, out = fit_bench_setup("transfer", args.quick, args.iters, args.out)
     if args.quick:
         styles, contents, guided = ["cobbles"], ["astronaut", "brick"], ["marble"]
         pairs = [("gravel", "grass")]

@@ -88,3 +88,15 @@ def loads(model: Path, preset: str | None = None, **options) -> bool:
     except (OSError, TextoError):
         return False
     return current_format(model) and (preset is None or config == make_config(preset, **options))
+
+
+def fit_bench_setup(name: str, quick: bool, iters: int | None, out: Path | None) -> tuple[dict, Path]:
+    """The fit options of a bench that fits models (``iters``; 100,000 with ``quick``, else
+    the preset's) and its output folder (``out``, default benchmarks/out/NAME[_quick],
+    created); prints the machine line."""
+    iters = iters or (100_000 if quick else None)
+    folder = out or Path(__file__).resolve().parent / "out" / (f"{name}_quick" if quick else name)
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {cpu_model()}, {cores()}; load average {load_average()}; "
+          f"fit samples per stage: {iters or 'default'}", flush=True)
+    return ({} if iters is None else {"iters": iters}), folder

@@ -266,15 +266,14 @@ def plan_fit(exemplars: Sequence[str | os.PathLike], output: str | os.PathLike |
 def _plan_fit(exemplars, output, output_dir, preset, max_megapixels, guides, weights, maps,
               map_kinds, map_weights, **options: Any) -> FitPlan:
     if maps:
-        options.setdefault("detail", False)
         if exemplars or guides or weights or output is None:
             raise UsageError("--map NAME=FILE fits one material model: give -o MODEL.npz and "
                              "no other exemplar, --guide or --weights")
         _existing(list(maps.values()), "map ")
         check_model_path(output)
-        return FitPlan(make_config(preset, **options), [FitJob((), None, Path(output), dict(maps))],
-                       None if max_megapixels is None else int(max_megapixels * 1e6),
-                       map_kinds=map_kinds, map_weights=map_weights)
+        return _material_plan(preset, maps, map_kinds, map_weights, Path(output),
+                              None if max_megapixels is None else int(max_megapixels * 1e6),
+                              options)
     if not exemplars:
         raise UsageError("give an EXEMPLAR (or a material's maps with --map NAME=FILE)")
     if (output is None) == (output_dir is None):
@@ -315,6 +314,15 @@ def _plan_fit(exemplars, output, output_dir, preset, max_megapixels, guides, wei
         check_model_path(job.dest)
     return FitPlan(config, jobs, None if max_megapixels is None else int(max_megapixels * 1e6),
                    None if not weights else [float(w) for w in weights])
+
+
+def _material_plan(preset: str, maps: dict[str, Any], kinds: dict[str, str] | None,
+                   weights: dict[str, float] | None, dest: Path | None, max_pixels: int | None,
+                   options: dict[str, Any]) -> FitPlan:
+    """The plan of one material model; the detail stage is off unless asked for."""
+    config = make_config(preset, **{"detail": False, **options})
+    return FitPlan(config, [FitJob((), None, dest, dict(maps))], max_pixels, map_kinds=kinds,
+                   map_weights=weights)
 
 
 def read_material(maps: dict[str, Any], kinds: dict[str, str] | None = None,
@@ -367,17 +375,10 @@ def fit(exemplar: Any, preset: str = "default", progress: Progress | None = None
     ``options``: those of ``texto fit`` as keywords (``FitConfig``'s fields: scales,
     patch, targets, ...). progress(done, total) in samples."""
     if isinstance(exemplar, dict):
-        from .texture.fitting import fit as fit_model
-
         if guide is not None or weights is not None:
             raise UsageError("a material's maps make one model: no guide or weights")
-
-        options.setdefault("detail", False)
-        material, specs = read_material(exemplar, map_kinds, map_weights)
-        config = make_config(preset, **options)
-        check_exemplars([material.image], None, config)
-        return fit_model(material.image, config, material.facts, maps=specs,
-                         progress=_fit_progress(config, progress))
+        plan = _material_plan(preset, exemplar, map_kinds, map_weights, None, MAX_PIXELS, options)
+        return plan.fit(plan.read(plan.jobs[0]), progress)
     sources = tuple(exemplar) if isinstance(exemplar, (list, tuple)) else (exemplar,)
     guides = None if guide is None else \
         tuple(guide) if isinstance(guide, (list, tuple)) else (guide,)
