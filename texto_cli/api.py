@@ -556,17 +556,13 @@ class SynthesisPlan:
         from .texture.tiling import synthesize_bands
 
         dest, seed = self.outputs[i]
-        targets = self.targets(dest)
         if self.on_dask:
             self._write_dask(dest, seed, progress)
             return 0
         if self.tile is not None:
-            bands = synthesize_bands(self.model, self.size, seed=seed, tile=self.tile,
-                                     jobs=self.jobs, progress=progress)
-            channels = [self.model.channels] if self.map_depths is None else \
-                [m.channels for m in self.model.maps if m.name in self.map_depths]
-            write_split_bands([path for path, _ in targets], map(self.parts, bands), *self.size,
-                              channels, [depth for _, depth in targets], self.tile)
+            self._write_bands(dest, synthesize_bands(self.model, self.size, seed=seed,
+                                                     tile=self.tile, jobs=self.jobs,
+                                                     progress=progress))
             return 0
         record = ScaleImages() if self.save_scales is not None else None
         image = synthesize(self.model, self.size, seed=seed, tileable=self.tileable, record=record,
@@ -575,18 +571,24 @@ class SynthesisPlan:
         if record is not None:
             folder = self.stage_folder(i)
             written = len(save_stage_images(self.model, record, folder, self.bit_depth))
+        self._write_whole(dest, image)
+        return written
+
+    def _write_whole(self, dest: Path | str, image: np.ndarray) -> None:
+        """Write output ``dest`` from the whole synthesis, split into the files of ``targets``
+        (a material's maps encoded in parallel threads: the codecs release the GIL)."""
         def write_one(target: tuple[Path | str, int], part: np.ndarray) -> None:
             path, depth = target
             write_image(sys.stdout.buffer if path == "-" else path, part, bit_depth=depth)
 
+        targets = self.targets(dest)
         if len(targets) == 1:
             write_one(targets[0], self.parts(image)[0])
-        else:  # a material's maps: encoded in parallel (the codecs release the GIL)
-            from concurrent.futures import ThreadPoolExecutor
+            return
+        from concurrent.futures import ThreadPoolExecutor
 
-            with ThreadPoolExecutor(min(len(targets), os.cpu_count() or 1)) as pool:
-                list(pool.map(write_one, targets, self.parts(image)))
-        return written
+        with ThreadPoolExecutor(min(len(targets), os.cpu_count() or 1)) as pool:
+            list(pool.map(write_one, targets, self.parts(image)))
 
     def _write_dask(self, dest: Path | str, seed: int, progress: Progress | None) -> None:
         from .cluster import bands, synthesize_dask, write_zarr
@@ -602,23 +604,27 @@ class SynthesisPlan:
             write_zarr(array, dest, parts, {"texto_version": __version__, "seed": seed,
                                             "width": self.size[0], "height": self.size[1]})
             return
-        targets = self.targets(dest)
         if dest == "-" or format_for_path(dest) == "JPEG" or self.tileable:  # one piece
-            for (path, depth), part in zip(targets, self.parts(array.compute())):
-                write_image(sys.stdout.buffer if path == "-" else path, part, bit_depth=depth)
+            self._write_whole(dest, array.compute())
             return
         total = -(-self.size[1] // chunks)
 
-        def counted() -> Iterator[list[np.ndarray]]:
+        def counted() -> Iterator[np.ndarray]:
             for k, band in enumerate(bands(array, chunks)):
-                yield self.parts(band)
+                yield band
                 if progress is not None:
                     progress(k + 1, total)
 
-        channels = [self.model.channels] if self.map_depths is None else \
-            [m.channels for m in self.model.maps if m.name in self.map_depths]
-        write_split_bands([path for path, _ in targets], counted(), *self.size, channels,
-                          [depth for _, depth in targets], chunks)
+        self._write_bands(dest, counted())
+
+    def _write_bands(self, dest: Path | str, bands: Iterator[np.ndarray]) -> None:
+        """Write output ``dest`` from the synthesis's bands (``tile_side`` rows each), each
+        split into the files of ``targets``."""
+        targets = self.targets(dest)
+        channels = [b - a for a, b in (self.model.map_channels[name]
+                                       for name in self.map_depths or {"image": None})]
+        write_split_bands([path for path, _ in targets], map(self.parts, bands), *self.size,
+                          channels, [depth for _, depth in targets], self.tile_side)
 
     def run(self) -> None:
         """Write every output."""
